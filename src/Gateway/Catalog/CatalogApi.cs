@@ -1,0 +1,250 @@
+using System.Text.RegularExpressions;
+using Metering.Gateway.Infrastructure;
+using Metering.Grains.Catalog;
+using Metering.Silo.Catalog;
+
+namespace Metering.Gateway.Catalog;
+
+/// <summary>Meters, customers, plans and subscriptions.</summary>
+public static partial class CatalogApi
+{
+    public static IEndpointRouteBuilder MapCatalogApi(this IEndpointRouteBuilder app)
+    {
+        RouteGroupBuilder v1 = app.MapGroup("/v1").RequireApiKey();
+        v1.MapPost("/meters", CreateMeter);
+        v1.MapGet("/meters", ListMeters);
+        v1.MapGet("/meters/{code}", GetMeter);
+        v1.MapPost("/customers", CreateCustomer);
+        v1.MapGet("/customers/{id}", GetCustomer);
+        v1.MapPost("/plans", CreatePlan);
+        v1.MapGet("/plans/{code}", GetPlan);
+        v1.MapPost("/subscriptions", CreateSubscription);
+        v1.MapGet("/subscriptions/{id}", GetSubscription);
+        return app;
+    }
+
+    [GeneratedRegex("^[a-z0-9_.:-]{1,64}$")]
+    public static partial Regex EventTypePattern();
+
+    [GeneratedRegex("^[a-z][a-z0-9_]{0,63}$")]
+    private static partial Regex MeterCodePattern();
+
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$")]
+    private static partial Regex DotPathPattern();
+
+    [GeneratedRegex("^[A-Z]{3}$")]
+    private static partial Regex CurrencyPattern();
+
+    private static async Task<IResult> CreateMeter(HttpContext http, CatalogStore catalog, CancellationToken ct)
+    {
+        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
+        if (body is null)
+        {
+            return error!.ToResult();
+        }
+
+        string? code = body.String("code", true, 64, MeterCodePattern().IsMatch, "'code' must match [a-z][a-z0-9_]{0,63}.");
+        string? eventType = body.String("event_type", true, 64, EventTypePattern().IsMatch, "'event_type' must match [a-z0-9_.:-]{1,64}.");
+        string? aggregationText = body.String("aggregation", true, 32);
+        string? valueProperty = body.String("value_property", false, 255, DotPathPattern().IsMatch, "'value_property' must be a dot path such as usage.input_tokens.");
+        string[] groupBy = body.StringArray("group_by", false, 16, 255) ?? [];
+        Aggregation aggregation = Aggregation.Count;
+        if (aggregationText is not null && !CatalogNames.TryParseAggregation(aggregationText, out aggregation))
+        {
+            body.Fail("aggregation", "'aggregation' must be count, sum, unique_count, max, min or latest.");
+        }
+
+        if (aggregationText is not null && aggregation != Aggregation.Count && valueProperty is null)
+        {
+            body.Fail("value_property", "'value_property' is required for every aggregation but count.");
+        }
+
+        if (groupBy.Any(g => !DotPathPattern().IsMatch(g)) || groupBy.Distinct().Count() != groupBy.Length)
+        {
+            body.Fail("group_by", "'group_by' must hold distinct property paths.");
+        }
+
+        if (body.HasErrors)
+        {
+            return body.Error.ToResult();
+        }
+
+        var meter = new Meter(code!, eventType!, aggregation, aggregation == Aggregation.Count ? null : valueProperty, groupBy, catalog.Now);
+        return await catalog.CreateMeterAsync(http.Tenant(), meter, ct) == CreateResult.Created
+            ? TypedResults.Json(MeterJson(meter), Wire.Json, statusCode: 201)
+            : new ApiError(409, "ALREADY_EXISTS", $"Meter '{code}' exists.").ToResult();
+    }
+
+    private static async Task<IResult> ListMeters(HttpContext http, CatalogStore catalog, CancellationToken ct)
+        => TypedResults.Json(new { data = (await catalog.GetMetersAsync(http.Tenant(), ct)).Meters.Select(MeterJson) }, Wire.Json);
+
+    private static async Task<IResult> GetMeter(string code, HttpContext http, CatalogStore catalog, CancellationToken ct)
+        => (await catalog.GetMetersAsync(http.Tenant(), ct)).Find(code) is { } meter
+            ? TypedResults.Json(MeterJson(meter), Wire.Json)
+            : ApiError.NotFound($"Meter '{code}'").ToResult();
+
+    private static object MeterJson(Meter m) => new
+    {
+        code = m.Code,
+        event_type = m.EventType,
+        aggregation = m.Aggregation.ToWire(),
+        value_property = m.ValueProperty,
+        group_by = m.GroupBy,
+        created_at = Wire.Time(m.CreatedAt),
+    };
+
+    private static async Task<IResult> CreateCustomer(HttpContext http, CatalogStore catalog, CancellationToken ct)
+    {
+        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
+        if (body is null)
+        {
+            return error!.ToResult();
+        }
+
+        string? id = body.String("id", true, 128, Wire.IsId, "'id' must be 1 to 128 letters, digits or _.:@-");
+        string? name = body.String("name", false, 255);
+        string? currency = body.String("currency", true, 3, CurrencyPattern().IsMatch, "'currency' must be an ISO 4217 code such as USD.");
+        decimal taxRate = body.Decimal("tax_rate", false, 0m) ?? 0m;
+        if (taxRate > 1m)
+        {
+            body.Fail("tax_rate", "'tax_rate' is a fraction between 0 and 1 (0.20 for 20%).");
+        }
+
+        if (body.HasErrors)
+        {
+            return body.Error.ToResult();
+        }
+
+        var customer = new Customer(id!, name ?? id!, currency!, taxRate, catalog.Now);
+        return await catalog.CreateCustomerAsync(http.Tenant(), customer, ct) == CreateResult.Created
+            ? TypedResults.Json(CustomerJson(customer), Wire.Json, statusCode: 201)
+            : new ApiError(409, "ALREADY_EXISTS", $"Customer '{id}' exists.").ToResult();
+    }
+
+    private static async Task<IResult> GetCustomer(string id, HttpContext http, CatalogStore catalog, CancellationToken ct)
+        => await catalog.GetCustomerAsync(http.Tenant(), id, ct) is { } customer
+            ? TypedResults.Json(CustomerJson(customer), Wire.Json)
+            : ApiError.NotFound($"Customer '{id}'").ToResult();
+
+    private static object CustomerJson(Customer c) => new
+    {
+        id = c.Id,
+        name = c.Name,
+        currency = c.Currency,
+        tax_rate = Wire.Decimal(c.TaxRate),
+        created_at = Wire.Time(c.CreatedAt),
+    };
+
+    private static async Task<IResult> CreatePlan(HttpContext http, CatalogStore catalog, CancellationToken ct)
+    {
+        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
+        if (body is null)
+        {
+            return error!.ToResult();
+        }
+
+        string? code = body.String("code", true, 128, Wire.IsId, "'code' must be 1 to 128 letters, digits or _.:@-");
+        string? currency = body.String("currency", true, 3, CurrencyPattern().IsMatch, "'currency' must be an ISO 4217 code such as USD.");
+        string? intervalText = body.String("interval", true, 16);
+        decimal fixedFee = body.Decimal("fixed_fee", false, 0m) ?? 0m;
+        BillingInterval interval = BillingInterval.Month;
+        if (intervalText is not null && !CatalogNames.TryParseInterval(intervalText, out interval))
+        {
+            body.Fail("interval", "'interval' must be day, week, month or year.");
+        }
+
+        if (body.HasErrors)
+        {
+            return body.Error.ToResult();
+        }
+
+        var plan = new Plan(code!, currency!, interval, fixedFee, catalog.Now);
+        return await catalog.CreatePlanAsync(http.Tenant(), plan, ct) == CreateResult.Created
+            ? TypedResults.Json(PlanJson(plan), Wire.Json, statusCode: 201)
+            : new ApiError(409, "ALREADY_EXISTS", $"Plan '{code}' exists.").ToResult();
+    }
+
+    private static async Task<IResult> GetPlan(string code, HttpContext http, CatalogStore catalog, CancellationToken ct)
+        => await catalog.GetPlanAsync(http.Tenant(), code, ct) is { } plan
+            ? TypedResults.Json(PlanJson(plan), Wire.Json)
+            : ApiError.NotFound($"Plan '{code}'").ToResult();
+
+    private static object PlanJson(Plan p) => new
+    {
+        code = p.Code,
+        currency = p.Currency,
+        interval = p.Interval.ToWire(),
+        fixed_fee = Wire.Decimal(p.FixedFee),
+        created_at = Wire.Time(p.CreatedAt),
+    };
+
+    private static async Task<IResult> CreateSubscription(HttpContext http, CatalogStore catalog, CancellationToken ct)
+    {
+        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
+        if (body is null)
+        {
+            return error!.ToResult();
+        }
+
+        string tenant = http.Tenant();
+        string? id = body.String("id", true, 128, Wire.IsId, "'id' must be 1 to 128 letters, digits or _.:@-");
+        string? customerId = body.String("customer_id", true, 128);
+        string? planCode = body.String("plan", true, 128);
+        DateTimeOffset startedAt = body.Time("started_at", false) ?? catalog.Now;
+        string[]? subjects = body.StringArray("subjects", true, 100, 255);
+        if (subjects is { Length: 0 })
+        {
+            body.Fail("subjects", "'subjects' must hold at least one subject.");
+        }
+
+        if (subjects is not null && subjects.Distinct(StringComparer.Ordinal).Count() != subjects.Length)
+        {
+            body.Fail("subjects", "'subjects' must be distinct.");
+        }
+
+        if (body.HasErrors)
+        {
+            return body.Error.ToResult();
+        }
+
+        Plan? plan = await catalog.GetPlanAsync(tenant, planCode!, ct);
+        if (plan is null)
+        {
+            return ApiError.NotFound($"Plan '{planCode}'").ToResult();
+        }
+
+        if (await catalog.GetCustomerAsync(tenant, customerId!, ct) is null)
+        {
+            return ApiError.NotFound($"Customer '{customerId}'").ToResult();
+        }
+
+        var subscription = new Subscription(id!, customerId!, plan.Code, plan.Interval, startedAt, subjects!, catalog.Now);
+        return await catalog.CreateSubscriptionAsync(tenant, subscription, ct) switch
+        {
+            CreateResult.Created => TypedResults.Json(SubscriptionJson(subscription, catalog.Now), Wire.Json, statusCode: 201),
+            CreateResult.AlreadyExists => new ApiError(409, "ALREADY_EXISTS", $"Subscription '{id}' exists.").ToResult(),
+            CreateResult.Conflict => new ApiError(409, "ALREADY_EXISTS", "A subject already belongs to another subscription of this tenant.",
+                new Dictionary<string, string[]> { ["subjects"] = ["A subject already belongs to another subscription."] }).ToResult(),
+            _ => ApiError.NotFound("The customer or plan").ToResult(),
+        };
+    }
+
+    private static async Task<IResult> GetSubscription(string id, HttpContext http, CatalogStore catalog, CancellationToken ct)
+        => await catalog.GetSubscriptionAsync(http.Tenant(), id, ct) is { } subscription
+            ? TypedResults.Json(SubscriptionJson(subscription, catalog.Now), Wire.Json)
+            : ApiError.NotFound($"Subscription '{id}'").ToResult();
+
+    private static object SubscriptionJson(Subscription s, DateTimeOffset now)
+    {
+        BillingPeriod period = s.PeriodAt(now);
+        return new
+        {
+            id = s.Id,
+            customer_id = s.CustomerId,
+            plan = s.PlanCode,
+            started_at = Wire.Time(s.StartedAt),
+            subjects = s.Subjects,
+            current_period = new { start = Wire.Time(period.Start), end = Wire.Time(period.End) },
+        };
+    }
+}

@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Metering.Gateway.Infrastructure;
+
+/// <summary>Reads a JSON request body with a size limit and typed field access that collects clear errors.</summary>
+public sealed class JsonBody
+{
+    public const int MaxBodyBytes = 5 * 1024 * 1024;
+
+    private readonly Dictionary<string, string[]> _errors = [];
+
+    private JsonBody(JsonElement root) => Root = root;
+
+    public JsonElement Root { get; }
+
+    public bool HasErrors => _errors.Count > 0;
+
+    public ApiError Error => new(400, "INVALID_REQUEST", string.Join(" ", _errors.Select(e => e.Value[0])), _errors);
+
+    /// <summary>Reads the body as a JSON object (owning a copy of it), or the error to answer.</summary>
+    public static async Task<(JsonBody? Body, ApiError? Error)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return (null, TooLarge());
+        }
+
+        using var buffer = new MemoryStream();
+        byte[] chunk = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > MaxBodyBytes)
+            {
+                return (null, TooLarge());
+            }
+        }
+
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return (null, new ApiError(400, "INVALID_REQUEST", "The body must be a JSON object."));
+            }
+
+            return (new JsonBody(document.RootElement.Clone()), null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, new ApiError(400, "INVALID_REQUEST", $"The body is not valid JSON: {ex.Message}"));
+        }
+    }
+
+    private static ApiError TooLarge() => new(413, "PAYLOAD_TOO_LARGE", $"The body is larger than {MaxBodyBytes} bytes.");
+
+    public void Fail(string field, string message) => _errors.TryAdd(field, [message]);
+
+    public string? String(string name, bool required, int maxLength = 255, Func<string, bool>? valid = null, string? rule = null)
+    {
+        if (!Root.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+            {
+                Fail(name, $"'{name}' is required.");
+            }
+
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            Fail(name, $"'{name}' must be a string.");
+            return null;
+        }
+
+        string text = value.GetString()!;
+        if (text.Length == 0 || text.Length > maxLength || (valid is not null && !valid(text)))
+        {
+            Fail(name, rule ?? $"'{name}' must be 1 to {maxLength} characters.");
+            return null;
+        }
+
+        return text;
+    }
+
+    /// <summary>A decimal given as a JSON number or a decimal string.</summary>
+    public decimal? Decimal(string name, bool required, decimal? min = null)
+    {
+        if (!Root.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+            {
+                Fail(name, $"'{name}' is required.");
+            }
+
+            return null;
+        }
+
+        bool ok = value.ValueKind switch
+        {
+            JsonValueKind.Number => value.TryGetDecimal(out decimal d) && Set(out _parsed, d),
+            JsonValueKind.String => decimal.TryParse(value.GetString(), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal s) && Set(out _parsed, s),
+            _ => false,
+        };
+        if (!ok || (min is not null && _parsed < min))
+        {
+            Fail(name, min is null ? $"'{name}' must be a decimal number or string." : $"'{name}' must be a decimal of at least {min}.");
+            return null;
+        }
+
+        return _parsed;
+    }
+
+    private decimal _parsed;
+
+    private static bool Set(out decimal target, decimal value)
+    {
+        target = value;
+        return true;
+    }
+
+    public DateTimeOffset? Time(string name, bool required)
+    {
+        string? text = String(name, required, 64);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!Wire.TryParseTime(text, out DateTimeOffset time))
+        {
+            Fail(name, $"'{name}' must be an RFC 3339 timestamp.");
+            return null;
+        }
+
+        return time.ToUniversalTime();
+    }
+
+    public string[]? StringArray(string name, bool required, int maxItems = 100, int maxLength = 255)
+    {
+        if (!Root.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+            {
+                Fail(name, $"'{name}' is required.");
+            }
+
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() > maxItems
+            || value.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.String || v.GetString()!.Length == 0 || v.GetString()!.Length > maxLength))
+        {
+            Fail(name, $"'{name}' must be an array of at most {maxItems} strings of 1 to {maxLength} characters.");
+            return null;
+        }
+
+        return value.EnumerateArray().Select(v => v.GetString()!).ToArray();
+    }
+}

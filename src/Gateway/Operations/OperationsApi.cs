@@ -1,0 +1,86 @@
+using System.Globalization;
+using System.Text;
+using Metering.Gateway.Events;
+using Metering.Gateway.Infrastructure;
+using Metering.Runtime;
+using Metering.Silo.Events;
+
+namespace Metering.Gateway.Operations;
+
+public static class OperationsApi
+{
+    public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/health/live", () => TypedResults.Json(new { status = "live" }, Wire.Json));
+        app.MapGet("/health/ready", Ready);
+        app.MapGet("/metrics", Metrics);
+        app.MapGroup("/v1").RequireApiKey().MapGet("/cluster", Cluster);
+        return app;
+    }
+
+    private static IResult Ready(Metering.Runtime.Silo silo) => silo.IsReady
+        ? TypedResults.Json(new { status = "ready", partitions = silo.OwnedPartitions }, Wire.Json)
+        : TypedResults.Json(new { status = "starting", partitions = silo.OwnedPartitions }, Wire.Json, statusCode: 503);
+
+    private static async Task<IResult> Cluster(Metering.Runtime.Silo silo, CancellationToken ct)
+    {
+        IReadOnlyList<SiloInfo> silos = await silo.Membership.ListAsync(ct);
+        return TypedResults.Json(new
+        {
+            silos = silos.Select(s => new
+            {
+                id = s.Id,
+                address = s.Address,
+                status = s.Status,
+                partitions = s.Partitions,
+                activations = s.Id == silo.Options.SiloId ? silo.ActivationCount : (int?)null,
+            }),
+            partitions = silo.Options.Partitions,
+        }, Wire.Json);
+    }
+
+    private static IResult Metrics(Metering.Runtime.Silo silo, PostgresEventLog log, GatewayMetrics metrics)
+    {
+        var text = new StringBuilder();
+        Metric(text, "metering_events_total", "counter", "Events answered, by HTTP status.", metrics.EventsByStatus.Select(p => ($"status=\"{p.Key}\"", (double)p.Value)));
+        Metric(text, "metering_event_commits_total", "counter", "Group commits of the event log.", [("", log.Commits)]);
+        Metric(text, "metering_events_written_total", "counter", "Events carried by group commits.", [("", log.EventsWritten)]);
+        Metric(text, "metering_activations", "gauge", "Live grain activations on this silo.", [("", silo.ActivationCount)]);
+        Metric(text, "metering_partitions_owned", "gauge", "Partitions owned by this silo.", [("", silo.OwnedPartitions)]);
+        Metric(text, "metering_silo_ready", "gauge", "1 when the silo is ready.", [("", silo.IsReady ? 1 : 0)]);
+        return TypedResults.Text(text.ToString(), "text/plain; version=0.0.4");
+    }
+
+    private static void Metric(StringBuilder text, string name, string type, string help, IEnumerable<(string Labels, double Value)> samples)
+    {
+        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+        text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+        foreach ((string labels, double value) in samples)
+        {
+            text.Append(name);
+            if (labels.Length > 0)
+            {
+                text.Append('{').Append(labels).Append('}');
+            }
+
+            text.Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+    }
+}
+
+/// <summary>Counters the gateway keeps for /metrics.</summary>
+public sealed class GatewayMetrics
+{
+    private readonly long[] _byStatus = new long[600];
+
+    public IEnumerable<KeyValuePair<int, long>> EventsByStatus
+        => _byStatus.Select((v, i) => new KeyValuePair<int, long>(i, Interlocked.Read(ref _byStatus[i]))).Where(p => p.Value > 0);
+
+    public void CountEvents(IEnumerable<EventResult> results)
+    {
+        foreach (EventResult r in results)
+        {
+            Interlocked.Increment(ref _byStatus[r.Status]);
+        }
+    }
+}

@@ -1,0 +1,272 @@
+using System.Text.Json;
+using Metering.Grains.Catalog;
+using Metering.Grains.Events;
+using Metering.Grains.Usage;
+using Metering.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace Metering.Grains.Subscriptions;
+
+public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
+{
+    private readonly IPersistentState<SubscriptionSnapshot> _state;
+    private readonly IEventLog _log;
+    private readonly ICatalogReader _catalog;
+    private readonly TimeProvider _time;
+    private readonly SubscriptionGrainOptions _options;
+    private readonly ILogger<SubscriptionGrain> _logger;
+    private readonly Dictionary<string, Task<IngestOutcome>> _inFlight = new(StringComparer.Ordinal);
+    private readonly Queue<PendingAppend> _pending = new();
+    private string _tenantId = string.Empty;
+    private string _subscriptionId = string.Empty;
+    private TenantMeters _meters = new([]);
+    private bool _dirty;
+    private bool _poisoned;
+
+    public SubscriptionGrain(IGrainContext context, PersistentStateFactory states, IEventLog log, ICatalogReader catalog, TimeProvider time, SubscriptionGrainOptions options, ILogger<SubscriptionGrain> logger)
+    {
+        _state = states.Create<SubscriptionSnapshot>(context, "subscription");
+        _log = log;
+        _catalog = catalog;
+        _time = time;
+        _options = options;
+        _logger = logger;
+    }
+
+    private sealed record PendingAppend(Task<IngestOutcome[]> Append, IReadOnlyList<IncomingEvent> Events, TaskCompletionSource<IngestOutcome>[] Results);
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        (_tenantId, _subscriptionId) = SubscriptionKey.Parse(GrainKey);
+        Subscription subscription = await _catalog.GetSubscriptionAsync(_tenantId, _subscriptionId, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Subscription {_subscriptionId} of tenant {_tenantId} does not exist.");
+        _meters = await _catalog.GetMetersAsync(_tenantId, cancellationToken).ConfigureAwait(false);
+        await _state.ReadStateAsync(cancellationToken).ConfigureAwait(false);
+        SubscriptionSnapshot snapshot = _state.State;
+        if (_state.Version == 0 || snapshot.MetersFingerprint != _meters.Fingerprint)
+        {
+            ResetBuckets(subscription.PeriodAt(_time.GetUtcNow()).Start);
+        }
+
+        await ReplayAsync(cancellationToken).ConfigureAwait(false);
+        RegisterTimer(SnapshotIfChangedAsync, _options.SnapshotInterval, _options.SnapshotInterval);
+    }
+
+    public override Task OnDeactivateAsync(CancellationToken cancellationToken) => SnapshotIfChangedAsync();
+
+    public async Task<IngestOutcome[]> IngestAsync(IReadOnlyList<IncomingEvent> events)
+    {
+        var outcomes = new IngestOutcome[events.Count];
+        if (_poisoned)
+        {
+            Array.Fill(outcomes, IngestOutcome.Failed("The subscription is reloading; retry with the same idempotency key."));
+            return outcomes;
+        }
+
+        await EnsureMetersCurrentAsync().ConfigureAwait(false);
+        var append = new List<IncomingEvent>(events.Count);
+        var appendIndex = new List<int>(events.Count);
+        var results = new List<TaskCompletionSource<IngestOutcome>>(events.Count);
+        List<(int Index, Task<IngestOutcome> First)>? waiting = null;
+        for (int i = 0; i < events.Count; i++)
+        {
+            IncomingEvent e = events[i];
+            if (_inFlight.TryGetValue(e.IdempotencyKey, out Task<IngestOutcome>? first))
+            {
+                // A concurrent duplicate: decided after the first, by the log, which compares payloads with the stored event.
+                (waiting ??= []).Add((i, first));
+                continue;
+            }
+
+            var result = new TaskCompletionSource<IngestOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _inFlight[e.IdempotencyKey] = result.Task;
+            append.Add(e);
+            appendIndex.Add(i);
+            results.Add(result);
+        }
+
+        if (append.Count > 0)
+        {
+            IngestOutcome[] appended = await AppendAndApplyAsync(append, results.ToArray()).ConfigureAwait(false);
+            for (int j = 0; j < appended.Length; j++)
+            {
+                outcomes[appendIndex[j]] = appended[j];
+            }
+        }
+
+        if (waiting is not null)
+        {
+            await WhileTurnReleased(Task.WhenAll(waiting.Select(w => w.First))).ConfigureAwait(false);
+            List<IncomingEvent> retry = waiting.Select(w => events[w.Index]).ToList();
+            IngestOutcome[] again = await IngestAsync(retry).ConfigureAwait(false);
+            for (int j = 0; j < again.Length; j++)
+            {
+                outcomes[waiting[j].Index] = again[j];
+            }
+        }
+
+        return outcomes;
+    }
+
+    private async Task<IngestOutcome[]> AppendAndApplyAsync(IReadOnlyList<IncomingEvent> events, TaskCompletionSource<IngestOutcome>[] results)
+    {
+        var pending = new PendingAppend(_log.AppendAsync(_tenantId, _subscriptionId, events, Context.Fence), events, results);
+        _pending.Enqueue(pending);
+        // Appends of one partition commit in order, so ours completes after every earlier one: apply them all, in order.
+        while (!pending.Append.IsCompleted || _pending.Contains(pending))
+        {
+            Task<IngestOutcome[]> head = _pending.Peek().Append;
+            await WhileTurnReleased(head.ContinueWith(static _ => true, TaskScheduler.Default)).ConfigureAwait(false);
+            DrainCompleted();
+        }
+
+        return await Task.WhenAll(results.Select(r => r.Task)).ConfigureAwait(false);
+    }
+
+    private void DrainCompleted()
+    {
+        while (_pending.Count > 0 && _pending.Peek().Append.IsCompleted)
+        {
+            PendingAppend done = _pending.Dequeue();
+            IngestOutcome[] outcomes;
+            if (done.Append.IsCompletedSuccessfully)
+            {
+                outcomes = done.Append.Result;
+            }
+            else
+            {
+                // The commit may or may not have happened: memory can no longer be trusted. Reload from the log once idle.
+                _logger.LogWarning(done.Append.Exception?.GetBaseException(), "Append for {Subscription} failed", GrainKey);
+                _poisoned = true;
+                outcomes = done.Events.Select(_ => IngestOutcome.Failed("The event could not be stored; retry with the same idempotency key.")).ToArray();
+            }
+
+            for (int i = 0; i < done.Events.Count; i++)
+            {
+                if (!_poisoned && outcomes[i].Status == IngestStatus.Created)
+                {
+                    Apply(done.Events[i].EventType, done.Events[i].Timestamp, done.Events[i].PropertiesJson, outcomes[i].Seq);
+                }
+
+                _inFlight.Remove(done.Events[i].IdempotencyKey);
+                done.Results[i].SetResult(outcomes[i]);
+            }
+        }
+
+        if (_poisoned && _pending.Count == 0)
+        {
+            DropActivation();
+        }
+    }
+
+    public Task<UsageResult> GetUsageAsync(UsageQuery query)
+    {
+        Meter meter = _meters.Find(query.Meter) ?? throw new ArgumentException($"Unknown meter {query.Meter}.");
+        SubscriptionSnapshot s = _state.State;
+        if (query.From < s.HeldFrom || _poisoned || s.MetersFingerprint != _meters.Fingerprint)
+        {
+            return Task.FromResult(UsageResult.NotHeld(meter, query));
+        }
+
+        IEnumerable<HourlyCell> cells = s.Buckets.TryGetValue(meter.Code, out var hours)
+            ? hours.SelectMany(h => h.Value.Select(g => new HourlyCell(DateTimeOffset.FromUnixTimeSeconds(h.Key), g.Key, g.Value)))
+            : [];
+        return Task.FromResult(UsageCalculator.Build(meter, query, cells));
+    }
+
+    public async Task SnapshotAsync()
+    {
+        _state.State.MetersFingerprint = _meters.Fingerprint;
+        try
+        {
+            await _state.WriteStateAsync().ConfigureAwait(false);
+            _dirty = false;
+        }
+        catch (InconsistentStateException ex)
+        {
+            _logger.LogWarning(ex, "Snapshot of {Subscription} conflicted; reloading", GrainKey);
+            DropActivation();
+            throw;
+        }
+    }
+
+    private async Task SnapshotIfChangedAsync()
+    {
+        if (_dirty && !_poisoned && _pending.Count == 0)
+        {
+            await SnapshotAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task EnsureMetersCurrentAsync()
+    {
+        TenantMeters meters = await _catalog.GetMetersAsync(_tenantId).ConfigureAwait(false);
+        if (meters.Fingerprint == _meters.Fingerprint)
+        {
+            return;
+        }
+
+        // Meters changed: count every held event again under the new definitions.
+        _meters = meters;
+        ResetBuckets(_state.State.HeldFrom);
+        await ReplayAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private void ResetBuckets(DateTimeOffset heldFrom)
+    {
+        _state.State.HeldFrom = heldFrom;
+        _state.State.LastSeq = 0;
+        _state.State.Buckets = [];
+        _state.State.MetersFingerprint = _meters.Fingerprint;
+        _dirty = true;
+    }
+
+    private async Task ReplayAsync(CancellationToken cancellationToken)
+    {
+        SubscriptionSnapshot s = _state.State;
+        await foreach (StoredEvent e in _log.ReadAsync(_tenantId, _subscriptionId, s.LastSeq, s.HeldFrom, cancellationToken).ConfigureAwait(false))
+        {
+            Apply(e.EventType, e.Timestamp, e.PropertiesJson, e.Seq);
+        }
+    }
+
+    private void Apply(string eventType, DateTimeOffset timestamp, string propertiesJson, long seq)
+    {
+        SubscriptionSnapshot s = _state.State;
+        s.LastSeq = Math.Max(s.LastSeq, seq);
+        _dirty = true;
+        if (timestamp < s.HeldFrom || !_meters.ByEventType.TryGetValue(eventType, out IReadOnlyList<Meter>? meters))
+        {
+            return;
+        }
+
+        using JsonDocument document = JsonDocument.Parse(propertiesJson);
+        JsonElement properties = document.RootElement;
+        long hour = UsageCalculator.HourOf(timestamp).ToUnixTimeSeconds();
+        foreach (Meter meter in meters)
+        {
+            if (!MeterReading.TryRead(meter, properties, out decimal number, out string? unique))
+            {
+                continue;
+            }
+
+            if (!s.Buckets.TryGetValue(meter.Code, out var hours))
+            {
+                s.Buckets[meter.Code] = hours = [];
+            }
+
+            if (!hours.TryGetValue(hour, out var groups))
+            {
+                hours[hour] = groups = new Dictionary<string, Aggregate>(StringComparer.Ordinal);
+            }
+
+            string group = MeterReading.GroupKey(meter, properties);
+            if (!groups.TryGetValue(group, out Aggregate? aggregate))
+            {
+                groups[group] = aggregate = new Aggregate();
+            }
+
+            aggregate.Add(meter.Aggregation, number, unique, timestamp, seq);
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using Metering.Grains.Catalog;
+
+namespace Metering.Grains.Usage;
+
+public enum UsageWindow
+{
+    None,
+    Hour,
+    Day,
+}
+
+/// <summary>A usage query: [From, To) on whole UTC hours, windowed, grouped by some of the meter's group_by dimensions.</summary>
+public sealed record UsageQuery(string Meter, DateTimeOffset From, DateTimeOffset To, UsageWindow Window, IReadOnlyList<string> GroupBy);
+
+public sealed record UsageWindowResult(DateTimeOffset Start, DateTimeOffset End, decimal? Value, long Events, IReadOnlyDictionary<string, IReadOnlyDictionary<string, decimal?>>? Groups);
+
+/// <summary>The answer to a usage query. <see cref="Held"/> is false when the grain does not hold the range (ask the history).</summary>
+public sealed record UsageResult(
+    bool Held,
+    string Meter,
+    Aggregation Aggregation,
+    DateTimeOffset From,
+    DateTimeOffset To,
+    decimal? Value,
+    long Events,
+    IReadOnlyList<UsageWindowResult> Windows,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, decimal?>>? Groups)
+{
+    public static UsageResult NotHeld(Meter meter, UsageQuery query)
+        => new(false, meter.Code, meter.Aggregation, query.From, query.To, null, 0, [], null);
+}
+
+/// <summary>One hour of one group of one meter.</summary>
+public readonly record struct HourlyCell(DateTimeOffset Hour, string GroupKey, Aggregate Aggregate);
+
+/// <summary>Builds a usage answer from hourly cells; used by the grain and by the history over rollups alike.</summary>
+public static class UsageCalculator
+{
+    public static UsageResult Build(Meter meter, UsageQuery query, IEnumerable<HourlyCell> cells)
+    {
+        int[] dims = query.GroupBy.Select(g => IndexOf(meter.GroupBy, g)).ToArray();
+        var total = new Aggregate();
+        var totalGroups = dims.Length > 0 ? new Dictionary<string, Dictionary<string, Aggregate>>() : null;
+        var windows = new SortedDictionary<DateTimeOffset, (Aggregate Agg, Dictionary<string, Dictionary<string, Aggregate>>? Groups)>();
+        foreach (HourlyCell cell in cells)
+        {
+            if (cell.Hour < query.From || cell.Hour >= query.To)
+            {
+                continue;
+            }
+
+            total.Merge(cell.Aggregate);
+            string[]? values = dims.Length > 0 ? cell.GroupKey.Split(MeterReading.GroupSeparator) : null;
+            AddGroups(totalGroups, query.GroupBy, dims, values, cell.Aggregate);
+            if (query.Window != UsageWindow.None)
+            {
+                DateTimeOffset start = query.Window == UsageWindow.Hour ? cell.Hour : new DateTimeOffset(cell.Hour.UtcDateTime.Date, TimeSpan.Zero);
+                if (!windows.TryGetValue(start, out var window))
+                {
+                    window = (new Aggregate(), dims.Length > 0 ? new Dictionary<string, Dictionary<string, Aggregate>>() : null);
+                    windows[start] = window;
+                }
+
+                window.Agg.Merge(cell.Aggregate);
+                AddGroups(window.Groups, query.GroupBy, dims, values, cell.Aggregate);
+            }
+        }
+
+        TimeSpan size = query.Window == UsageWindow.Hour ? TimeSpan.FromHours(1) : TimeSpan.FromDays(1);
+        var windowResults = windows.Select(w => new UsageWindowResult(
+            w.Key < query.From ? query.From : w.Key,
+            w.Key + size > query.To ? query.To : w.Key + size,
+            w.Value.Agg.Value(meter.Aggregation),
+            w.Value.Agg.Count,
+            Values(w.Value.Groups, meter.Aggregation))).ToList();
+        return new UsageResult(true, meter.Code, meter.Aggregation, query.From, query.To, total.Value(meter.Aggregation), total.Count, windowResults, Values(totalGroups, meter.Aggregation));
+    }
+
+    private static int IndexOf(IReadOnlyList<string> list, string value)
+    {
+        for (int i = 0; i < list.Count; i++)
+        {
+            if (list[i] == value)
+            {
+                return i;
+            }
+        }
+
+        throw new ArgumentException($"'{value}' is not a group_by dimension of the meter.");
+    }
+
+    private static void AddGroups(Dictionary<string, Dictionary<string, Aggregate>>? groups, IReadOnlyList<string> names, int[] dims, string[]? values, Aggregate aggregate)
+    {
+        if (groups is null || values is null)
+        {
+            return;
+        }
+
+        for (int i = 0; i < dims.Length; i++)
+        {
+            if (!groups.TryGetValue(names[i], out Dictionary<string, Aggregate>? byValue))
+            {
+                groups[names[i]] = byValue = new Dictionary<string, Aggregate>(StringComparer.Ordinal);
+            }
+
+            string value = dims[i] < values.Length ? values[dims[i]] : string.Empty;
+            if (!byValue.TryGetValue(value, out Aggregate? agg))
+            {
+                byValue[value] = agg = new Aggregate();
+            }
+
+            agg.Merge(aggregate);
+        }
+    }
+
+    private static IReadOnlyDictionary<string, IReadOnlyDictionary<string, decimal?>>? Values(Dictionary<string, Dictionary<string, Aggregate>>? groups, Aggregation aggregation)
+        => groups?.ToDictionary(
+            g => g.Key,
+            g => (IReadOnlyDictionary<string, decimal?>)g.Value.ToDictionary(v => v.Key, v => v.Value.Value(aggregation), StringComparer.Ordinal),
+            StringComparer.Ordinal);
+
+    public static DateTimeOffset HourOf(DateTimeOffset timestamp)
+    {
+        DateTime utc = timestamp.UtcDateTime;
+        return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
+    }
+}

@@ -1,0 +1,74 @@
+using Metering.Grains.Catalog;
+using Metering.Grains.Events;
+using Metering.Grains.Subscriptions;
+using Metering.Runtime;
+using Metering.Silo.Catalog;
+using Metering.Silo.Events;
+using Metering.Silo.Usage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Metering.Silo.Hosting;
+
+public static class SiloServiceCollectionExtensions
+{
+    /// <summary>The default connection string, for a PostgreSQL on this machine (the scripts pass METERING_DB).</summary>
+    public const string DefaultDb = "Host=localhost;Port=5432;Username=postgres;Database=metering";
+
+    /// <summary>Adds a silo on PostgreSQL with the metering grains. Configuration: METERING_DB (or Metering:Db), and the sections
+    /// Silo, EventLog, Rollup and Subscriptions.</summary>
+    public static IServiceCollection AddMeteringSilo(this IServiceCollection services, IConfiguration configuration)
+    {
+        string connectionString = configuration["METERING_DB"] ?? configuration["Metering:Db"] ?? DefaultDb;
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.MaxPoolSize < 50)
+        {
+            builder.MaxPoolSize = 50;
+        }
+
+        services.AddSingleton(_ => NpgsqlDataSource.Create(builder.ConnectionString));
+        services.AddSingleton(Bind<EventLogOptions>(configuration, "EventLog"));
+        services.AddSingleton(Bind<RollupOptions>(configuration, "Rollup"));
+        services.AddSingleton(Bind<SubscriptionGrainOptions>(configuration, "Subscriptions"));
+        services.AddSingleton<CatalogStore>();
+        services.AddSingleton<ICatalogReader>(sp => sp.GetRequiredService<CatalogStore>());
+        services.AddSingleton<PostgresEventLog>();
+        services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<PostgresEventLog>());
+        services.AddSingleton<IGrainStorage, PostgresGrainStorage>();
+        services.AddSingleton<IMembership, PostgresMembership>();
+        services.AddSingleton<UsageHistory>();
+
+        // Hosted services start in registration order: migrations before the silo claims partitions.
+        services.AddHostedService<MigrationService>();
+        SiloOptions siloOptions = Bind<SiloOptions>(configuration, "Silo");
+        GrainTypeRegistry grains = services.AddGrainRuntime(siloOptions);
+        grains.Add<ISubscriptionGrain, SubscriptionGrain>();
+        services.AddHostedService<RollupService>();
+        return services;
+    }
+
+    private static T Bind<T>(IConfiguration configuration, string section) where T : new()
+    {
+        var options = new T();
+        configuration.GetSection(section).Bind(options);
+        return options;
+    }
+}
+
+/// <summary>Applies migrations at start; the host does not start further until they are in.</summary>
+internal sealed class MigrationService(NpgsqlDataSource dataSource, ILogger<MigrationService> logger) : IHostedService
+{
+    public bool Done { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        int applied = await Migrator.ApplyAsync(dataSource, logger, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Database schema is current ({Applied} migrations applied now)", applied);
+        Done = true;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
