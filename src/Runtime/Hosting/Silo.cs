@@ -29,6 +29,8 @@ public sealed class Silo
     /// <summary>Live activations on this silo.</summary>
     public int ActivationCount => _catalog.Count;
 
+    internal PartitionTable Partitions => _catalog.Partitions;
+
     /// <summary>Partitions owned by this silo.</summary>
     public int OwnedPartitions => _catalog.Partitions.OwnedCount;
 
