@@ -44,7 +44,7 @@ internal sealed class BootstrapService(CatalogStore catalog, IConfiguration conf
             return;
         }
 
-        await catalog.CreateTenantWithKeyAsync("default", key, cancellationToken);
+        await catalog.CreateTenantWithKeyAsync("default", key, keyForExistingTenant: true, cancellationToken);
         logger.LogInformation("Created tenant 'default' with the bootstrap API key");
     }
 

@@ -161,11 +161,12 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
 
     public Task<UsageResult> GetUsageAsync(UsageQuery query)
     {
-        Meter meter = _meters.Find(query.Meter) ?? throw new ArgumentException($"Unknown meter {query.Meter}.");
+        Meter? meter = _meters.Find(query.Meter);
         SubscriptionSnapshot s = _state.State;
-        if (query.From < s.HeldFrom || _poisoned || s.MetersFingerprint != _meters.Fingerprint)
+        // A meter newer than this activation's view, or a range before what it holds, is answered from the history.
+        if (meter is null || query.From < s.HeldFrom || _poisoned || s.MetersFingerprint != _meters.Fingerprint)
         {
-            return Task.FromResult(UsageResult.NotHeld(meter, query));
+            return Task.FromResult(UsageResult.NotHeld(query));
         }
 
         IEnumerable<HourlyCell> cells = s.Buckets.TryGetValue(meter.Code, out var hours)

@@ -26,8 +26,8 @@ public sealed record UsageResult(
     IReadOnlyList<UsageWindowResult> Windows,
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, decimal?>>? Groups)
 {
-    public static UsageResult NotHeld(Meter meter, UsageQuery query)
-        => new(false, meter.Code, meter.Aggregation, query.From, query.To, null, 0, [], null);
+    public static UsageResult NotHeld(UsageQuery query)
+        => new(false, query.Meter, Aggregation.Count, query.From, query.To, null, 0, [], null);
 }
 
 /// <summary>One hour of one group of one meter.</summary>
@@ -114,10 +114,11 @@ public static class UsageCalculator
     }
 
     private static IReadOnlyDictionary<string, IReadOnlyDictionary<string, decimal?>>? Values(Dictionary<string, Dictionary<string, Aggregate>>? groups, Aggregation aggregation)
-        => groups?.ToDictionary(
+        => groups is null ? null : new SortedDictionary<string, IReadOnlyDictionary<string, decimal?>>(groups.ToDictionary(
             g => g.Key,
-            g => (IReadOnlyDictionary<string, decimal?>)g.Value.ToDictionary(v => v.Key, v => v.Value.Value(aggregation), StringComparer.Ordinal),
-            StringComparer.Ordinal);
+            g => (IReadOnlyDictionary<string, decimal?>)new SortedDictionary<string, decimal?>(
+                g.Value.ToDictionary(v => v.Key, v => v.Value.Value(aggregation), StringComparer.Ordinal), StringComparer.Ordinal),
+            StringComparer.Ordinal), StringComparer.Ordinal);
 
     public static DateTimeOffset HourOf(DateTimeOffset timestamp)
     {

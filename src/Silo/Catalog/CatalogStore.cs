@@ -50,15 +50,21 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
     public async Task<string?> CreateTenantAsync(string tenantId, CancellationToken cancellationToken = default)
     {
         string apiKey = NewApiKey();
-        return await CreateTenantWithKeyAsync(tenantId, apiKey, cancellationToken).ConfigureAwait(false) ? apiKey : null;
+        return await CreateTenantWithKeyAsync(tenantId, apiKey, keyForExistingTenant: false, cancellationToken).ConfigureAwait(false) ? apiKey : null;
     }
 
-    /// <summary>Creates the tenant (if new) and gives it the key (if no tenant has it). False when the tenant existed.</summary>
-    public async Task<bool> CreateTenantWithKeyAsync(string tenantId, string apiKey, CancellationToken cancellationToken = default)
+    /// <summary>Creates the tenant with the key. When the tenant exists, returns false and adds the key only with
+    /// <paramref name="keyForExistingTenant"/> (the bootstrap key of an existing default tenant).</summary>
+    public async Task<bool> CreateTenantWithKeyAsync(string tenantId, string apiKey, bool keyForExistingTenant, CancellationToken cancellationToken = default)
     {
         await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         int created = await Execute(connection, transaction, InsertTenantSql, cancellationToken, tenantId).ConfigureAwait(false);
+        if (created == 0 && !keyForExistingTenant)
+        {
+            return false;
+        }
+
         await Execute(connection, transaction, InsertKeySql, cancellationToken, Encoding.ASCII.GetBytes(HashKey(apiKey)), tenantId, apiKey[..Math.Min(6, apiKey.Length)]).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return created == 1;

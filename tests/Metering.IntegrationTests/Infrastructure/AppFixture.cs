@@ -1,0 +1,162 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Metering.Gateway;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Metering.IntegrationTests.Infrastructure;
+
+/// <summary>Creates a throwaway database on the test PostgreSQL (METERING_TEST_DB, set by scripts/test).</summary>
+public static class TestDatabase
+{
+    public static string AdminConnectionString => Environment.GetEnvironmentVariable("METERING_TEST_DB")
+        ?? throw new InvalidOperationException("METERING_TEST_DB is not set: run the tests with ./scripts/test.");
+
+    public static async Task<string> CreateAsync(string prefix)
+    {
+        string name = $"{prefix}_{Guid.NewGuid():N}";
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+        await command.ExecuteNonQueryAsync();
+        return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString;
+    }
+}
+
+/// <summary>The gateway with its embedded silo, started once for the test collection on a real port (Kestrel on loopback)
+/// against a fresh database. Each test works in tenants of its own, so tests never see each other's data.</summary>
+public sealed class AppFixture : IAsyncLifetime
+{
+    public const string AdminKey = "test-admin-key";
+
+    private WebApplication? _app;
+
+    public string ConnectionString { get; private set; } = "";
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public IServiceProvider Services => _app!.Services;
+
+    public async Task InitializeAsync()
+    {
+        ConnectionString = await TestDatabase.CreateAsync("it");
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["METERING_DB"] = ConnectionString,
+            ["METERING_ADMIN_KEY"] = AdminKey,
+            ["METERING_BOOTSTRAP_API_KEY"] = "bootstrap-key",
+            ["Rollup:Interval"] = "01:00:00",
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.AddMeteringGateway();
+        _app = builder.Build();
+        _app.MapMeteringApi();
+        await _app.StartAsync();
+        BaseAddress = new Uri(_app.Urls.First());
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    public HttpClient Client(string? apiKey = null)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        }
+
+        return client;
+    }
+
+    /// <summary>A new tenant through the admin API, and a client holding its key.</summary>
+    public async Task<HttpClient> NewTenantAsync()
+    {
+        using HttpClient admin = Client(AdminKey);
+        HttpResponseMessage response = await admin.PostAsJsonAsync("/admin/v1/tenants", new { id = "t_" + Guid.NewGuid().ToString("N")[..12] });
+        response.EnsureSuccessStatusCode();
+        JsonElement body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return Client(body.GetProperty("api_key").GetString());
+    }
+
+    public async Task<NpgsqlConnection> OpenDatabaseAsync()
+    {
+        var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class AppCollection : ICollectionFixture<AppFixture>
+{
+    public const string Name = "app";
+}
+
+public static class Http
+{
+    public static async Task<(int Status, JsonElement Body)> PostAsync(this HttpClient client, string path, object body)
+    {
+        HttpResponseMessage response = await client.PostAsJsonAsync(path, body);
+        return ((int)response.StatusCode, await ReadAsync(response));
+    }
+
+    public static async Task<(int Status, JsonElement Body)> PostRawAsync(this HttpClient client, string path, string json)
+    {
+        HttpResponseMessage response = await client.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        return ((int)response.StatusCode, await ReadAsync(response));
+    }
+
+    public static async Task<(int Status, JsonElement Body)> GetJsonAsync(this HttpClient client, string path)
+    {
+        HttpResponseMessage response = await client.GetAsync(path);
+        return ((int)response.StatusCode, await ReadAsync(response));
+    }
+
+    private static async Task<JsonElement> ReadAsync(HttpResponseMessage response)
+    {
+        string text = await response.Content.ReadAsStringAsync();
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    public static string Code(this JsonElement problem) => problem.GetProperty("code").GetString()!;
+
+    public static string Str(this JsonElement element, string name) => element.GetProperty(name).GetString()!;
+
+    /// <summary>Creates a meter, a customer, a plan and a subscription with one subject; returns the subject.</summary>
+    public static async Task<string> SetUpSubscriptionAsync(this HttpClient client, string subscriptionId = "sub_1", object? meter = null, string? startedAt = null)
+    {
+        string subject = $"agent:{subscriptionId}:{Guid.NewGuid():N}";
+        if (meter is not null)
+        {
+            (int s, JsonElement b) = await client.PostAsync("/v1/meters", meter);
+            Assert.True(s is 201 or 409, b.ToString());
+        }
+
+        await client.PostAsync("/v1/customers", new { id = "cust_1", name = "Acme", currency = "USD", tax_rate = "0.20" });
+        await client.PostAsync("/v1/plans", new { code = "pro", currency = "USD", interval = "month", fixed_fee = "99.00" });
+        (int status, JsonElement body) = await client.PostAsync("/v1/subscriptions", new
+        {
+            id = subscriptionId,
+            customer_id = "cust_1",
+            plan = "pro",
+            started_at = startedAt ?? DateTimeOffset.UtcNow.AddDays(-1).ToString("yyyy-MM-ddTHH:00:00Z"),
+            subjects = new[] { subject },
+        });
+        Assert.True(status == 201, body.ToString());
+        return subject;
+    }
+}
