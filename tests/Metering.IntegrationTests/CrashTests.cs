@@ -1,0 +1,225 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using Metering.IntegrationTests.Infrastructure;
+using Npgsql;
+
+namespace Metering.IntegrationTests;
+
+/// <summary>Kills the gateway process with SIGKILL mid-stream, restarts it, retries every event that got no answer with its
+/// same key, and checks that every event is counted exactly once.</summary>
+public sealed class CrashTests
+{
+    private const string ApiKey = "crash-test-key";
+
+    private sealed class GatewayProcess(Process process, Uri address) : IAsyncDisposable
+    {
+        public Uri Address { get; } = address;
+
+        public void Kill() => process.Kill(entireProcessTree: true); // SIGKILL on Linux
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(true);
+            }
+
+            await process.WaitForExitAsync();
+            process.Dispose();
+        }
+    }
+
+    private static string GatewayDll()
+    {
+        string dir = AppContext.BaseDirectory;
+        string configuration = dir.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+        while (!File.Exists(Path.Combine(dir, "Metering.sln")))
+        {
+            dir = Path.GetDirectoryName(dir)!;
+        }
+
+        return Path.Combine(dir, "src", "Gateway", "bin", configuration, "net10.0", "Metering.Gateway.dll");
+    }
+
+    private static async Task<GatewayProcess> StartAsync(string connectionString)
+    {
+        int port;
+        using (var listener = new TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        var start = new ProcessStartInfo("dotnet", [GatewayDll(), "--urls", $"http://127.0.0.1:{port}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["METERING_DB"] = connectionString;
+        start.Environment["METERING_BOOTSTRAP_API_KEY"] = ApiKey;
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var address = new Uri($"http://127.0.0.1:{port}");
+        using var probe = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
+        for (int i = 0; i < 300; i++)
+        {
+            try
+            {
+                if ((await probe.GetAsync("/health/ready")).IsSuccessStatusCode)
+                {
+                    return new GatewayProcess(process, address);
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            Assert.False(process.HasExited, "the gateway exited during start");
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("the gateway did not become ready");
+    }
+
+    private static HttpClient Client(Uri address) => new()
+    {
+        BaseAddress = address,
+        Timeout = TimeSpan.FromSeconds(20),
+        DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", ApiKey) },
+    };
+
+    private static object Event(int i, string subject) => new
+    {
+        idempotency_key = $"crash-{i}",
+        subject,
+        event_type = "api_call",
+        properties = new { units = (i % 7) + 1 },
+    };
+
+    [Fact]
+    public async Task Sigkill_mid_stream_then_retries_count_every_event_exactly_once()
+    {
+        const int total = 3000;
+        string db = await TestDatabase.CreateAsync("crash");
+        string[] subjects = ["agent:one", "agent:two", "agent:three"];
+        var acknowledged = new ConcurrentDictionary<int, string>(); // event → "201" or "409"
+        int next = -1;
+
+        await using (GatewayProcess first = await StartAsync(db))
+        {
+            using HttpClient setup = Client(first.Address);
+            Assert.Equal(201, (await setup.PostAsync("/v1/meters", new { code = "calls", event_type = "api_call", aggregation = "count" })).Status);
+            Assert.Equal(201, (await setup.PostAsync("/v1/meters", new { code = "units", event_type = "api_call", aggregation = "sum", value_property = "units" })).Status);
+            Assert.Equal(201, (await setup.PostAsync("/v1/customers", new { id = "c", currency = "USD" })).Status);
+            Assert.Equal(201, (await setup.PostAsync("/v1/plans", new { code = "p", currency = "USD", interval = "month" })).Status);
+            for (int s = 0; s < subjects.Length; s++)
+            {
+                Assert.Equal(201, (await setup.PostAsync("/v1/subscriptions", new { id = $"sub_{s}", customer_id = "c", plan = "p", subjects = new[] { subjects[s] } })).Status);
+            }
+
+            // Eight senders stream single events and batches; the process is killed once a third is acknowledged.
+            using var cts = new CancellationTokenSource();
+            Task[] senders = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+            {
+                using HttpClient client = Client(first.Address);
+                while (!cts.IsCancellationRequested)
+                {
+                    int batch = w % 2 == 0 ? 1 : 25;
+                    int start = Interlocked.Add(ref next, batch) - batch + 1;
+                    if (start >= total)
+                    {
+                        return;
+                    }
+
+                    int[] ids = Enumerable.Range(start, Math.Min(batch, total - start)).ToArray();
+                    try
+                    {
+                        if (batch == 1)
+                        {
+                            HttpResponseMessage r = await client.PostAsJsonAsync("/v1/events", Event(ids[0], subjects[ids[0] % 3]));
+                            if ((int)r.StatusCode is 201 or 409)
+                            {
+                                acknowledged[ids[0]] = ((int)r.StatusCode).ToString();
+                            }
+                        }
+                        else
+                        {
+                            HttpResponseMessage r = await client.PostAsJsonAsync("/v1/events/batch", new { events = ids.Select(i => Event(i, subjects[i % 3])) });
+                            JsonElement body = await r.Content.ReadFromJsonAsync<JsonElement>();
+                            foreach (JsonElement result in body.GetProperty("results").EnumerateArray())
+                            {
+                                int status = result.GetProperty("status").GetInt32();
+                                if (status is 201 or 409)
+                                {
+                                    acknowledged[ids[result.GetProperty("index").GetInt32()]] = status.ToString();
+                                }
+                            }
+                        }
+                    }
+                    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or IOException)
+                    {
+                        // No answer: the event may or may not be durable; it will be retried with the same key.
+                    }
+                }
+            })).ToArray();
+
+            while (acknowledged.Count < total / 3)
+            {
+                await Task.Delay(5);
+            }
+
+            first.Kill();
+            await cts.CancelAsync();
+            await Task.WhenAll(senders);
+        }
+
+        int acknowledgedBeforeCrash = acknowledged.Count;
+        Assert.InRange(acknowledgedBeforeCrash, total / 3, total - 1);
+
+        await using GatewayProcess second = await StartAsync(db);
+        using HttpClient retry = Client(second.Address);
+        // Every event without an answer (including those never sent) goes again with its own key; a few acknowledged ones too.
+        int[] unanswered = Enumerable.Range(0, total).Where(i => !acknowledged.ContainsKey(i)).ToArray();
+        int[] replays = acknowledged.Keys.Take(50).ToArray();
+        foreach (int[] chunk in unanswered.Concat(replays).Chunk(500))
+        {
+            HttpResponseMessage r = await retry.PostAsJsonAsync("/v1/events/batch", new { events = chunk.Select(i => Event(i, subjects[i % 3])) });
+            JsonElement body = await r.Content.ReadFromJsonAsync<JsonElement>();
+            foreach (JsonElement result in body.GetProperty("results").EnumerateArray())
+            {
+                int status = result.GetProperty("status").GetInt32();
+                Assert.True(status is 201 or 409, result.ToString());
+            }
+        }
+
+        long expectedUnits = Enumerable.Range(0, total).Sum(i => (long)((i % 7) + 1));
+        long calls = 0, units = 0;
+        for (int s = 0; s < subjects.Length; s++)
+        {
+            (_, JsonElement c) = await retry.GetJsonAsync($"/v1/subscriptions/sub_{s}/usage?meter=calls");
+            (_, JsonElement u) = await retry.GetJsonAsync($"/v1/subscriptions/sub_{s}/usage?meter=units");
+            calls += long.Parse(c.Str("value"));
+            units += long.Parse(u.Str("value"));
+        }
+
+        Assert.Equal(total, calls);
+        Assert.Equal(expectedUnits, units);
+        await using var connection = new NpgsqlConnection(db);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*), count(DISTINCT idempotency_key) FROM events", connection);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        Assert.Equal(total, reader.GetInt64(0));
+        Assert.Equal(total, reader.GetInt64(1));
+    }
+}
