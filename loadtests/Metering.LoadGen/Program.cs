@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Text;
+using Metering.Client;
+
+// Open-model load generator: requests start at a fixed arrival rate whatever the answers do, and latency is measured
+// from each request's intended send time (no coordinated omission). Loopback only; bounded in count and time.
+//   dotnet run --project loadtests/Metering.LoadGen -- <url> <admin-key> <scenario: batch|single> <rate/s> <seconds> [batch-size]
+string url = args.Length > 0 ? args[0] : "http://127.0.0.1:8080";
+string adminKey = args.Length > 1 ? args[1] : "admin";
+string scenario = args.Length > 2 ? args[2] : "single";
+double rate = args.Length > 3 ? double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 500;
+int seconds = Math.Min(args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 10, 120);
+int batchSize = args.Length > 5 ? int.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture) : 1000;
+var target = new Uri(url);
+if (!target.IsLoopback)
+{
+    Console.Error.WriteLine("Refusing a non-loopback target.");
+    return 2;
+}
+
+const int subscriptions = 50;
+using var admin = new MeteringClient(target, adminKey);
+string tenant = "load_" + Guid.NewGuid().ToString("N")[..8];
+(int status, System.Text.Json.JsonElement created) = await admin.PostAsync("/admin/v1/tenants", new { id = tenant });
+if (status != 201)
+{
+    Console.Error.WriteLine($"Could not create a tenant: {status} {created}");
+    return 1;
+}
+
+var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+using var client = new MeteringClient(target, created.GetProperty("api_key").GetString()!, handler);
+await client.PostAsync("/v1/meters", new { code = "tokens", event_type = "llm_tokens", aggregation = "sum", value_property = "tokens", group_by = new[] { "model" } });
+await client.PostAsync("/v1/customers", new { id = "c", currency = "USD" });
+await client.PostAsync("/v1/plans", new { code = "p", currency = "USD", interval = "month" });
+for (int s = 0; s < subscriptions; s++)
+{
+    await client.PostAsync("/v1/subscriptions", new { id = $"s{s}", customer_id = "c", plan = "p", subjects = new[] { $"agent:{s}" } });
+}
+
+long sequence = 0;
+string EventJson()
+{
+    long n = Interlocked.Increment(ref sequence);
+    return $"{{\"idempotency_key\":\"{tenant}-{n}\",\"subject\":\"agent:{n % subscriptions}\",\"event_type\":\"llm_tokens\",\"properties\":{{\"tokens\":{n % 1000},\"model\":\"m{n % 3}\"}}}}";
+}
+
+int perRequest = scenario == "batch" ? batchSize : 1;
+string path = scenario == "batch" ? "/v1/events/batch" : "/v1/events";
+int total = (int)(rate * seconds);
+var latencies = new double[total];
+int ok = 0, failed = 0;
+long eventsOk = 0;
+var clock = Stopwatch.StartNew();
+var inFlight = new List<Task>(total);
+for (int i = 0; i < total; i++)
+{
+    double intended = i / rate;
+    double wait = intended - clock.Elapsed.TotalSeconds;
+    if (wait > 0.001)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(wait));
+    }
+
+    int index = i;
+    string body = perRequest == 1 ? EventJson() : "{\"events\":[" + string.Join(',', Enumerable.Range(0, perRequest).Select(_ => EventJson())) + "]}";
+    inFlight.Add(Task.Run(async () =>
+    {
+        try
+        {
+            using HttpResponseMessage response = await client.Http.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+            string text = await response.Content.ReadAsStringAsync();
+            latencies[index] = (clock.Elapsed.TotalSeconds - intended) * 1000;
+            if ((int)response.StatusCode is 201 or 207)
+            {
+                Interlocked.Increment(ref ok);
+                Interlocked.Add(ref eventsOk, perRequest == 1 ? 1 : CountSucceeded(text));
+            }
+            else
+            {
+                Interlocked.Increment(ref failed);
+            }
+        }
+        catch (Exception)
+        {
+            latencies[index] = (clock.Elapsed.TotalSeconds - intended) * 1000;
+            Interlocked.Increment(ref failed);
+        }
+    }));
+}
+
+await Task.WhenAll(inFlight);
+double elapsed = clock.Elapsed.TotalSeconds;
+Array.Sort(latencies);
+double P(double q) => latencies[Math.Min(latencies.Length - 1, (int)(q * latencies.Length))];
+Console.WriteLine($"scenario={scenario} rate={rate}/s duration={seconds}s requests={total} ok={ok} failed={failed}");
+Console.WriteLine($"events durable={eventsOk} in {elapsed:F1}s => {eventsOk / elapsed:F0} events/s");
+Console.WriteLine($"latency ms (from intended send): p50={P(0.50):F2} p90={P(0.90):F2} p99={P(0.99):F2} max={latencies[^1]:F2}");
+return failed == 0 ? 0 : 1;
+
+static long CountSucceeded(string json)
+{
+    int at = json.IndexOf("\"succeeded\":", StringComparison.Ordinal);
+    if (at < 0)
+    {
+        return 0;
+    }
+
+    at += 12;
+    int end = at;
+    while (end < json.Length && char.IsDigit(json[end]))
+    {
+        end++;
+    }
+
+    return long.Parse(json.AsSpan(at, end - at), System.Globalization.CultureInfo.InvariantCulture);
+}
