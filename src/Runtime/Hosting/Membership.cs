@@ -58,11 +58,13 @@ public sealed class PostgresMembership(NpgsqlDataSource dataSource, SiloOptions 
     private const string ClaimAllSql =
         "UPDATE partition_leases SET owner = $1, epoch = epoch + 1, expires_at = now() + $2 WHERE partition < $3 RETURNING partition, epoch";
 
-    private const string HeartbeatSql =
-        "UPDATE silos SET heartbeat_at = now() WHERE id = $1; UPDATE partition_leases SET expires_at = now() + $2 WHERE owner = $1";
+    private const string HeartbeatSql = "UPDATE silos SET heartbeat_at = now() WHERE id = $1";
 
-    private const string LeaveSql =
-        "UPDATE silos SET status = 'stopped', heartbeat_at = now() WHERE id = $1; UPDATE partition_leases SET expires_at = now() WHERE owner = $1";
+    private const string RenewLeasesSql = "UPDATE partition_leases SET expires_at = now() + $2 WHERE owner = $1";
+
+    private const string LeaveSql = "UPDATE silos SET status = 'stopped', heartbeat_at = now() WHERE id = $1";
+
+    private const string ReleaseLeasesSql = "UPDATE partition_leases SET expires_at = now() WHERE owner = $1 AND $2::interval IS NOT NULL";
 
     private const string ListSql =
         "SELECT s.id, s.address, s.status, s.heartbeat_at, (SELECT count(*) FROM partition_leases l WHERE l.owner = s.id AND l.expires_at > now())::int "
@@ -106,20 +108,23 @@ public sealed class PostgresMembership(NpgsqlDataSource dataSource, SiloOptions 
     }
 
     /// <inheritdoc />
-    public async Task HeartbeatAsync(CancellationToken cancellationToken)
-    {
-        await using NpgsqlCommand command = dataSource.CreateCommand(HeartbeatSql);
-        command.Parameters.Add(new NpgsqlParameter { Value = options.SiloId });
-        command.Parameters.Add(new NpgsqlParameter { Value = options.LeaseDuration });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    public Task HeartbeatAsync(CancellationToken cancellationToken) => SiloAndLeasesAsync(HeartbeatSql, RenewLeasesSql, cancellationToken);
 
     /// <inheritdoc />
-    public async Task LeaveAsync(CancellationToken cancellationToken)
+    public Task LeaveAsync(CancellationToken cancellationToken) => SiloAndLeasesAsync(LeaveSql, ReleaseLeasesSql, cancellationToken);
+
+    /// <summary>Updates this silo's row and its leases in one round trip and one transaction.</summary>
+    private async Task SiloAndLeasesAsync(string siloSql, string leasesSql, CancellationToken cancellationToken)
     {
-        await using NpgsqlCommand command = dataSource.CreateCommand(LeaveSql);
-        command.Parameters.Add(new NpgsqlParameter { Value = options.SiloId });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await using NpgsqlBatch batch = dataSource.CreateBatch();
+        var silo = new NpgsqlBatchCommand(siloSql);
+        silo.Parameters.Add(new NpgsqlParameter { Value = options.SiloId });
+        var leases = new NpgsqlBatchCommand(leasesSql);
+        leases.Parameters.Add(new NpgsqlParameter { Value = options.SiloId });
+        leases.Parameters.Add(new NpgsqlParameter { Value = options.LeaseDuration });
+        batch.BatchCommands.Add(silo);
+        batch.BatchCommands.Add(leases);
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
