@@ -100,16 +100,16 @@ public static class EventValidator
 
         string? meta = delegation is null && signature is null && algorithm is null
             ? null
-            : JsonSerializer.Serialize(new { delegation_chain = delegation is null ? (JsonElement?)null : JsonDocument.Parse(delegation).RootElement, signature, signature_algorithm = algorithm });
-        byte[] hash = PayloadHash(subject!, eventType!, timestampText, propertiesJson, delegation);
+            : JsonSerializer.Serialize(new { delegation_chain = delegation is null ? (JsonElement?)null : chain, signature, signature_algorithm = algorithm });
+        byte[] hash = PayloadHash(subject!, eventType!, timestampText is null ? null : timestamp, propertiesJson, delegation);
         return (new IncomingEvent(key!, subject!, eventType!, timestamp.ToUniversalTime(), receivedAt, propertiesJson, hash, meta), null);
     }
 
     /// <summary>What makes two sends "the same payload": subject, type, the timestamp as sent (absent stays absent, so a retry
     /// without a timestamp is still the same), properties and delegation chain.</summary>
-    private static byte[] PayloadHash(string subject, string eventType, string? timestamp, string properties, string? delegation)
+    private static byte[] PayloadHash(string subject, string eventType, DateTimeOffset? timestamp, string properties, string? delegation)
     {
-        string text = string.Join('\u001e', subject, eventType, timestamp is null ? "" : Wire.Time(DateTimeOffset.Parse(timestamp, System.Globalization.CultureInfo.InvariantCulture)), properties, delegation ?? "");
+        string text = string.Join('\u001e', subject, eventType, timestamp is null ? "" : Wire.Time(timestamp.Value), properties, delegation ?? "");
         return SHA256.HashData(Encoding.UTF8.GetBytes(text));
     }
 

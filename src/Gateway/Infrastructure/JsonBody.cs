@@ -99,27 +99,20 @@ public sealed class JsonBody
             return null;
         }
 
+        decimal parsed = 0;
         bool ok = value.ValueKind switch
         {
-            JsonValueKind.Number => value.TryGetDecimal(out decimal d) && Set(out _parsed, d),
-            JsonValueKind.String => decimal.TryParse(value.GetString(), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal s) && Set(out _parsed, s),
+            JsonValueKind.Number => value.TryGetDecimal(out parsed),
+            JsonValueKind.String => decimal.TryParse(value.GetString(), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out parsed),
             _ => false,
         };
-        if (!ok || (min is not null && _parsed < min))
+        if (!ok || (min is not null && parsed < min))
         {
             Fail(name, min is null ? $"'{name}' must be a decimal number or string." : $"'{name}' must be a decimal of at least {min}.");
             return null;
         }
 
-        return _parsed;
-    }
-
-    private decimal _parsed;
-
-    private static bool Set(out decimal target, decimal value)
-    {
-        target = value;
-        return true;
+        return parsed;
     }
 
     public DateTimeOffset? Time(string name, bool required)

@@ -64,11 +64,14 @@ internal sealed class Activation : IGrainContext
 
     public void RequestDeactivation(bool flush)
     {
-        Interlocked.CompareExchange(ref _deactivationRequested, flush ? 1 : 2, 0);
-        if (!flush)
+        // A drop (2) overrides a flush (1); a flush never downgrades a drop.
+        int requested = flush ? 1 : 2;
+        int current;
+        do
         {
-            _deactivationRequested = 2;
+            current = Volatile.Read(ref _deactivationRequested);
         }
+        while (current < requested && Interlocked.CompareExchange(ref _deactivationRequested, requested, current) != current);
     }
 
     /// <summary>Called at the end of each turn: carries out a deactivation the grain asked for.</summary>

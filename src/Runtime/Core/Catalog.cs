@@ -56,8 +56,8 @@ internal sealed class Catalog
             return winner;
         }
 
-        Func<IServiceProvider, Type> implementation = _types.Implementation(id.Interface);
-        _ = created.ActivateAsync(a => (Grain)ActivatorUtilities.CreateInstance(_services, implementation(_services), (IGrainContext)a));
+        Type implementation = _types.Implementation(id.Interface);
+        _ = created.ActivateAsync(a => (Grain)ActivatorUtilities.CreateInstance(_services, implementation, (IGrainContext)a));
         return created;
     }
 
@@ -139,14 +139,14 @@ public sealed class NotOwnerException(GrainId id, int partition)
 /// <summary>Maps grain interfaces to their classes.</summary>
 public sealed class GrainTypeRegistry
 {
-    private readonly Dictionary<Type, Func<IServiceProvider, Type>> _map = [];
+    private readonly Dictionary<Type, Type> _map = [];
 
     /// <summary>Registers <typeparamref name="TGrain"/> as the class of <typeparamref name="TInterface"/>.</summary>
     public void Add<TInterface, TGrain>() where TInterface : IGrainWithStringKey where TGrain : Grain, TInterface
-        => _map[typeof(TInterface)] = _ => typeof(TGrain);
+        => _map[typeof(TInterface)] = typeof(TGrain);
 
-    internal Func<IServiceProvider, Type> Implementation(Type grainInterface)
-        => _map.TryGetValue(grainInterface, out Func<IServiceProvider, Type>? type)
+    internal Type Implementation(Type grainInterface)
+        => _map.TryGetValue(grainInterface, out Type? type)
             ? type
             : throw new InvalidOperationException($"No grain class is registered for {grainInterface.Name}.");
 }

@@ -93,7 +93,7 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
     public async Task<CreateResult> CreateMeterAsync(string tenantId, Meter meter, CancellationToken cancellationToken = default)
     {
         await using NpgsqlCommand command = dataSource.CreateCommand(InsertMeterSql);
-        Add(command, tenantId, meter.Code, meter.EventType, meter.Aggregation.ToWire(), (object?)meter.ValueProperty ?? DBNull.Value, meter.GroupBy.ToArray(), meter.CreatedAt);
+        command.AddPositional(tenantId, meter.Code, meter.EventType, meter.Aggregation.ToWire(), (object?)meter.ValueProperty ?? DBNull.Value, meter.GroupBy.ToArray(), meter.CreatedAt);
         int rows = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         _meters.TryRemove(tenantId, out _);
         return rows == 1 ? CreateResult.Created : CreateResult.AlreadyExists;
@@ -107,7 +107,7 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
         }
 
         await using NpgsqlCommand command = dataSource.CreateCommand(SelectMetersSql);
-        Add(command, tenantId);
+        command.AddPositional(tenantId);
         var meters = new List<Meter>();
         await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -127,14 +127,14 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
     public async Task<CreateResult> CreateCustomerAsync(string tenantId, Customer customer, CancellationToken cancellationToken = default)
     {
         await using NpgsqlCommand command = dataSource.CreateCommand(InsertCustomerSql);
-        Add(command, tenantId, customer.Id, customer.Name, customer.Currency, customer.TaxRate, customer.CreatedAt);
+        command.AddPositional(tenantId, customer.Id, customer.Name, customer.Currency, customer.TaxRate, customer.CreatedAt);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1 ? CreateResult.Created : CreateResult.AlreadyExists;
     }
 
     public async Task<Customer?> GetCustomerAsync(string tenantId, string id, CancellationToken cancellationToken = default)
     {
         await using NpgsqlCommand command = dataSource.CreateCommand(SelectCustomerSql);
-        Add(command, tenantId, id);
+        command.AddPositional(tenantId, id);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
             ? new Customer(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetDecimal(3), reader.GetFieldValue<DateTimeOffset>(4))
@@ -144,14 +144,14 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
     public async Task<CreateResult> CreatePlanAsync(string tenantId, Plan plan, CancellationToken cancellationToken = default)
     {
         await using NpgsqlCommand command = dataSource.CreateCommand(InsertPlanSql);
-        Add(command, tenantId, plan.Code, plan.Currency, plan.Interval.ToWire(), plan.FixedFee, plan.CreatedAt);
+        command.AddPositional(tenantId, plan.Code, plan.Currency, plan.Interval.ToWire(), plan.FixedFee, plan.CreatedAt);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1 ? CreateResult.Created : CreateResult.AlreadyExists;
     }
 
     public async Task<Plan?> GetPlanAsync(string tenantId, string code, CancellationToken cancellationToken = default)
     {
         await using NpgsqlCommand command = dataSource.CreateCommand(SelectPlanSql);
-        Add(command, tenantId, code);
+        command.AddPositional(tenantId, code);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -198,7 +198,7 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
         }
 
         await using NpgsqlCommand command = dataSource.CreateCommand(SelectSubscriptionSql);
-        Add(command, tenantId, subscriptionId);
+        command.AddPositional(tenantId, subscriptionId);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -221,7 +221,7 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
         }
 
         await using NpgsqlCommand command = dataSource.CreateCommand(SubjectSql);
-        Add(command, tenantId, subject);
+        command.AddPositional(tenantId, subject);
         string? id = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
         if (id is not null)
         {
@@ -233,18 +233,11 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
 
     public DateTimeOffset Now => time.GetUtcNow();
 
-    private static void Add(NpgsqlCommand command, params object[] values)
-    {
-        foreach (object value in values)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
-        }
-    }
 
     private static async Task<int> Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params object[] values)
     {
         await using var command = new NpgsqlCommand(sql, connection, transaction);
-        Add(command, values);
+        command.AddPositional(values);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -61,13 +61,10 @@ public static class SiloServiceCollectionExtensions
 /// <summary>Applies migrations at start; the host does not start further until they are in.</summary>
 internal sealed class MigrationService(NpgsqlDataSource dataSource, ILogger<MigrationService> logger) : IHostedService
 {
-    public bool Done { get; private set; }
-
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         int applied = await Migrator.ApplyAsync(dataSource, logger, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Database schema is current ({Applied} migrations applied now)", applied);
-        Done = true;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -106,7 +106,7 @@ public sealed class UsageHistory(NpgsqlDataSource dataSource, ICatalogReader cat
             int read = 0;
             await using (NpgsqlCommand command = dataSource.CreateCommand(EventsSql))
             {
-                Add(command, tenant, meter.EventType, from, horizon, ChunkSize);
+                command.AddPositional(tenant, meter.EventType, from, horizon, ChunkSize);
                 await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
@@ -125,7 +125,7 @@ public sealed class UsageHistory(NpgsqlDataSource dataSource, ICatalogReader cat
             await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (var progress = new NpgsqlCommand(ProgressSql, connection, transaction))
             {
-                Add(progress, tenant, meter.Code, from, last);
+                progress.AddPositional(tenant, meter.Code, from, last);
                 if (await progress.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
                 {
                     return total; // another silo rolled this range up meanwhile
@@ -136,7 +136,7 @@ public sealed class UsageHistory(NpgsqlDataSource dataSource, ICatalogReader cat
             {
                 var list = cells.ToList();
                 await using var upsert = new NpgsqlCommand(UpsertSql, connection, transaction);
-                Add(upsert, tenant, meter.Code,
+                upsert.AddPositional(tenant, meter.Code,
                     list.Select(c => c.Key.Subscription).ToArray(),
                     list.Select(c => c.Key.Hour).ToArray(),
                     list.Select(c => c.Key.Group).ToArray(),
@@ -173,13 +173,13 @@ public sealed class UsageHistory(NpgsqlDataSource dataSource, ICatalogReader cat
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
         await using (var command = new NpgsqlCommand(ProgressOfSql, connection, transaction))
         {
-            Add(command, tenant, meter.Code);
+            command.AddPositional(tenant, meter.Code);
             progress = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
 
         await using (var command = new NpgsqlCommand(RollupsSql, connection, transaction))
         {
-            Add(command, tenant, subscriptionId, meter.Code, query.From, query.To);
+            command.AddPositional(tenant, subscriptionId, meter.Code, query.From, query.To);
             await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -201,7 +201,7 @@ public sealed class UsageHistory(NpgsqlDataSource dataSource, ICatalogReader cat
         var recent = new Dictionary<(string, DateTimeOffset, string), Aggregate>();
         await using (var command = new NpgsqlCommand(RecentSql, connection, transaction))
         {
-            Add(command, tenant, meter.EventType, subscriptionId, progress, query.From, query.To);
+            command.AddPositional(tenant, meter.EventType, subscriptionId, progress, query.From, query.To);
             await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -233,13 +233,6 @@ public sealed class UsageHistory(NpgsqlDataSource dataSource, ICatalogReader cat
     private static NpgsqlParameter Nullable(IEnumerable<decimal?> values)
         => new() { Value = values.Select(v => v.HasValue ? (object)v.Value : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Numeric };
 
-    private static void Add(NpgsqlCommand command, params object[] values)
-    {
-        foreach (object value in values)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
-        }
-    }
 }
 
 /// <summary>Runs the rollup job on an interval.</summary>
