@@ -1,10 +1,11 @@
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace Metering.Client;
 
-/// <summary>A typed HTTP client for the Metering API (events and usage).</summary>
+/// <summary>A typed HTTP client for the Metering API: events, usage and quotas.</summary>
 public sealed class MeteringClient : IDisposable
 {
     private readonly HttpClient _http;
@@ -35,12 +36,69 @@ public sealed class MeteringClient : IDisposable
         return ((int)response.StatusCode, await ReadAsync(response, cancellationToken).ConfigureAwait(false));
     }
 
+    /// <summary>Creates or replaces a quota, e.g. <c>new { limit = "1000", period = "hour", overflow = "block" }</c>.</summary>
+    public Task<(int Status, JsonElement Body)> PutQuotaAsync(string subscriptionId, string meter, object definition, CancellationToken cancellationToken = default)
+        => SendAsync(HttpMethod.Put, QuotaPath(subscriptionId, meter), definition, cancellationToken);
+
+    /// <summary>A quota with its current usage.</summary>
+    public Task<(int Status, JsonElement Body)> GetQuotaAsync(string subscriptionId, string meter, CancellationToken cancellationToken = default)
+        => SendAsync(HttpMethod.Get, QuotaPath(subscriptionId, meter), null, cancellationToken);
+
+    /// <summary>Adjusts credits: <c>new { set = "100" }</c>, <c>new { increment = "10" }</c> or <c>new { decrement = "10" }</c>.</summary>
+    public Task<(int Status, JsonElement Body)> AdjustCreditsAsync(string subscriptionId, string meter, object adjustment, CancellationToken cancellationToken = default)
+        => SendAsync(HttpMethod.Patch, QuotaPath(subscriptionId, meter), adjustment, cancellationToken);
+
+    /// <summary>May <paramref name="subject"/> use <paramref name="amount"/> more of <paramref name="meter"/>? Consumes nothing.</summary>
+    public async Task<QuotaCheck> CheckQuotaAsync(string subject, string meter, decimal amount = 1, CancellationToken cancellationToken = default)
+    {
+        string path = $"/v1/quotas/check?subject={Uri.EscapeDataString(subject)}&meter={Uri.EscapeDataString(meter)}&amount={amount.ToString(CultureInfo.InvariantCulture)}";
+        (int status, JsonElement body) = await SendAsync(HttpMethod.Get, path, null, cancellationToken).ConfigureAwait(false);
+        EnsureOk(status, body);
+        return new QuotaCheck(body.GetProperty("decision").GetString() == "allow", OptionalString(body, "reason"), Number(body, "limit")!.Value,
+            Number(body, "used")!.Value, Number(body, "remaining")!.Value, Number(body, "overage"),
+            OptionalString(body, "resets_at") is { } resets ? DateTimeOffset.Parse(resets, CultureInfo.InvariantCulture) : null);
+    }
+
+    /// <summary>Consumes <paramref name="amount"/> if the quota allows it (the authorization call); a retry with the same
+    /// <paramref name="idempotencyKey"/> gets the first decision.</summary>
+    public async Task<ConsumeDecision> ConsumeAsync(string subject, string meter, decimal amount = 1, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        (int status, JsonElement body) = await SendAsync(HttpMethod.Post, "/v1/quotas/consume",
+            new { subject, meter, amount = amount.ToString(CultureInfo.InvariantCulture), idempotency_key = idempotencyKey }, cancellationToken).ConfigureAwait(false);
+        EnsureOk(status, body);
+        return new ConsumeDecision(body.GetProperty("allowed").GetBoolean(), Number(body, "quota_remaining")!.Value, OptionalString(body, "denial_reason"), Number(body, "overage"));
+    }
+
     /// <summary>POSTs JSON to any API path.</summary>
     public async Task<(int Status, JsonElement Body)> PostAsync(string path, object body, CancellationToken cancellationToken = default)
     {
         HttpResponseMessage response = await _http.PostAsJsonAsync(path, body, cancellationToken).ConfigureAwait(false);
         return ((int)response.StatusCode, await ReadAsync(response, cancellationToken).ConfigureAwait(false));
     }
+
+    private async Task<(int Status, JsonElement Body)> SendAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        HttpResponseMessage response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        return ((int)response.StatusCode, await ReadAsync(response, cancellationToken).ConfigureAwait(false));
+    }
+
+    private static string QuotaPath(string subscriptionId, string meter)
+        => $"/v1/subscriptions/{Uri.EscapeDataString(subscriptionId)}/quotas/{Uri.EscapeDataString(meter)}";
+
+    private static void EnsureOk(int status, JsonElement body)
+    {
+        if (status != 200)
+        {
+            throw new MeteringApiException(status, body.ValueKind == JsonValueKind.Object && body.TryGetProperty("code", out JsonElement code) ? code.GetString() : null, body.ToString());
+        }
+    }
+
+    private static string? OptionalString(JsonElement body, string name)
+        => body.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static decimal? Number(JsonElement body, string name)
+        => OptionalString(body, name) is { } text ? decimal.Parse(text, CultureInfo.InvariantCulture) : null;
 
     private static async Task<JsonElement> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
@@ -50,4 +108,20 @@ public sealed class MeteringClient : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _http.Dispose();
+}
+
+/// <summary>The answer of a quota check.</summary>
+public sealed record QuotaCheck(bool Allowed, string? Reason, decimal Limit, decimal Used, decimal Remaining, decimal? Overage, DateTimeOffset? ResetsAt);
+
+/// <summary>The answer of a consume: whether it was allowed and recorded, and what remains.</summary>
+public sealed record ConsumeDecision(bool Allowed, decimal QuotaRemaining, string? DenialReason, decimal? Overage);
+
+/// <summary>An API answer other than the one expected, with its status and problem code.</summary>
+public sealed class MeteringApiException(int status, string? code, string body) : Exception($"HTTP {status} {code}: {body}")
+{
+    /// <summary>The HTTP status.</summary>
+    public int Status { get; } = status;
+
+    /// <summary>The problem's stable code, when there is one.</summary>
+    public string? Code { get; } = code;
 }

@@ -1,7 +1,9 @@
+using Metering.Gateway.Audit;
 using Metering.Gateway.Catalog;
 using Metering.Gateway.Events;
 using Metering.Gateway.Infrastructure;
 using Metering.Gateway.Operations;
+using Metering.Gateway.Quotas;
 using Metering.Gateway.Tenants;
 using Metering.Gateway.Usage;
 using Metering.Silo.Hosting;
@@ -39,6 +41,8 @@ public static class GatewayExtensions
         app.MapCatalogApi();
         app.MapEventsApi();
         app.MapUsageApi();
+        app.MapQuotasApi();
+        app.MapAuditApi();
         app.MapOperationsApi();
         return app;
     }

@@ -13,91 +13,6 @@ namespace Metering.IntegrationTests;
 /// same key, and checks that every event is counted exactly once.</summary>
 public sealed class CrashTests
 {
-    private const string ApiKey = "crash-test-key";
-
-    private sealed class GatewayProcess(Process process, Uri address) : IAsyncDisposable
-    {
-        public Uri Address { get; } = address;
-
-        public void Kill() => process.Kill(entireProcessTree: true); // SIGKILL on Linux
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(true);
-            }
-
-            await process.WaitForExitAsync();
-            process.Dispose();
-        }
-    }
-
-    private static string GatewayDll()
-    {
-        string dir = AppContext.BaseDirectory;
-        string configuration = dir.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        while (!File.Exists(Path.Combine(dir, "Metering.sln")))
-        {
-            dir = Path.GetDirectoryName(dir)!;
-        }
-
-        return Path.Combine(dir, "src", "Gateway", "bin", configuration, "net10.0", "Metering.Gateway.dll");
-    }
-
-    private static async Task<GatewayProcess> StartAsync(string connectionString)
-    {
-        int port;
-        using (var listener = new TcpListener(System.Net.IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        }
-
-        var start = new ProcessStartInfo("dotnet", [GatewayDll(), "--urls", $"http://127.0.0.1:{port}"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["METERING_DB"] = connectionString;
-        start.Environment["METERING_BOOTSTRAP_API_KEY"] = ApiKey;
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var address = new Uri($"http://127.0.0.1:{port}");
-        using var probe = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
-        for (int i = 0; i < 300; i++)
-        {
-            try
-            {
-                if ((await probe.GetAsync("/health/ready")).IsSuccessStatusCode)
-                {
-                    return new GatewayProcess(process, address);
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-
-            Assert.False(process.HasExited, "the gateway exited during start");
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException("the gateway did not become ready");
-    }
-
-    private static HttpClient Client(Uri address) => new()
-    {
-        BaseAddress = address,
-        Timeout = TimeSpan.FromSeconds(20),
-        DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", ApiKey) },
-    };
-
     private static object Event(int i, string subject) => new
     {
         idempotency_key = $"crash-{i}",
@@ -115,9 +30,9 @@ public sealed class CrashTests
         var acknowledged = new ConcurrentDictionary<int, string>(); // event → "201" or "409"
         int next = -1;
 
-        await using (GatewayProcess first = await StartAsync(db))
+        await using (GatewayProcess first = await GatewayProcess.StartAsync(db))
         {
-            using HttpClient setup = Client(first.Address);
+            using HttpClient setup = first.Client();
             Assert.Equal(201, (await setup.PostAsync("/v1/meters", new { code = "calls", event_type = "api_call", aggregation = "count" })).Status);
             Assert.Equal(201, (await setup.PostAsync("/v1/meters", new { code = "units", event_type = "api_call", aggregation = "sum", value_property = "units" })).Status);
             Assert.Equal(201, (await setup.PostAsync("/v1/customers", new { id = "c", currency = "USD" })).Status);
@@ -131,7 +46,7 @@ public sealed class CrashTests
             using var cts = new CancellationTokenSource();
             Task[] senders = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
             {
-                using HttpClient client = Client(first.Address);
+                using HttpClient client = first.Client();
                 while (!cts.IsCancellationRequested)
                 {
                     int batch = w % 2 == 0 ? 1 : 25;
@@ -186,8 +101,8 @@ public sealed class CrashTests
         int acknowledgedBeforeCrash = acknowledged.Count;
         Assert.InRange(acknowledgedBeforeCrash, total / 3, total - 1);
 
-        await using GatewayProcess second = await StartAsync(db);
-        using HttpClient retry = Client(second.Address);
+        await using GatewayProcess second = await GatewayProcess.StartAsync(db);
+        using HttpClient retry = second.Client();
         // Every event without an answer (including those never sent) goes again with its own key; a few acknowledged ones too.
         int[] unanswered = Enumerable.Range(0, total).Where(i => !acknowledged.ContainsKey(i)).ToArray();
         int[] replays = acknowledged.Keys.Take(50).ToArray();

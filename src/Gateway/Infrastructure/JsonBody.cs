@@ -8,9 +8,15 @@ public sealed class JsonBody
 {
     public const int MaxBodyBytes = 5 * 1024 * 1024;
 
-    private readonly Dictionary<string, string[]> _errors = [];
+    private readonly Dictionary<string, string[]> _errors;
+    private readonly string _prefix;
 
-    private JsonBody(JsonElement root) => Root = root;
+    private JsonBody(JsonElement root, Dictionary<string, string[]>? errors = null, string prefix = "")
+    {
+        Root = root;
+        _errors = errors ?? [];
+        _prefix = prefix;
+    }
 
     public JsonElement Root { get; }
 
@@ -56,7 +62,29 @@ public sealed class JsonBody
 
     private static ApiError TooLarge() => new(413, "PAYLOAD_TOO_LARGE", $"The body is larger than {MaxBodyBytes} bytes.");
 
-    public void Fail(string field, string message) => _errors.TryAdd(field, [message]);
+    public void Fail(string field, string message) => _errors.TryAdd(_prefix + field, [message]);
+
+    /// <summary>A nested object, read with the same error collection (fields named <c>name.field</c>).</summary>
+    public JsonBody? Object(string name, bool required)
+    {
+        if (!Root.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+            {
+                Fail(name, $"'{name}' is required.");
+            }
+
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            Fail(name, $"'{name}' must be an object.");
+            return null;
+        }
+
+        return new JsonBody(value, _errors, _prefix + name + ".");
+    }
 
     public string? String(string name, bool required, int maxLength = 255, Func<string, bool>? valid = null, string? rule = null)
     {

@@ -12,6 +12,12 @@ public static partial class Wire
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
     };
 
+    /// <summary>As <see cref="Json"/>, leaving out null fields (answers whose optional fields appear only when they apply).</summary>
+    public static readonly JsonSerializerOptions Compact = new(Json)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
     public static string Decimal(decimal value) => (value / 1.000000000000000000000000000000000m).ToString(CultureInfo.InvariantCulture);
 
     public static string? Decimal(decimal? value) => value is null ? null : Decimal(value.Value);

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Metering.Gateway.Infrastructure;
+using Metering.Grains.Audit;
 using Metering.Silo.Catalog;
 
 namespace Metering.Gateway.Tenants;
@@ -12,7 +14,7 @@ public static class TenantsApi
         return app;
     }
 
-    private static async Task<IResult> CreateTenant(HttpRequest request, CatalogStore catalog, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateTenant(HttpRequest request, CatalogStore catalog, IAuditLog audit, CancellationToken cancellationToken)
     {
         (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(request, cancellationToken);
         if (body is null)
@@ -27,9 +29,13 @@ public static class TenantsApi
         }
 
         string? apiKey = await catalog.CreateTenantAsync(id!, cancellationToken);
-        return apiKey is null
-            ? new ApiError(409, "ALREADY_EXISTS", $"Tenant '{id}' exists.").ToResult()
-            : TypedResults.Json(new { id, api_key = apiKey }, Wire.Json, statusCode: 201);
+        if (apiKey is null)
+        {
+            return new ApiError(409, "ALREADY_EXISTS", $"Tenant '{id}' exists.").ToResult();
+        }
+
+        audit.Record(new AuditEntry(id!, catalog.Now, "api_key.created", "admin", null, JsonSerializer.Serialize(new { key_prefix = apiKey[..7] })));
+        return TypedResults.Json(new { id, api_key = apiKey }, Wire.Json, statusCode: 201);
     }
 }
 

@@ -15,6 +15,9 @@ public interface ISubscriptionGrain : IGrainWithStringKey
     [ReadOnly]
     Task<UsageResult> GetUsageAsync(UsageQuery query);
 
+    /// <summary>From now on, passes the committed events of <paramref name="meterCode"/>'s event type to its quota grain.</summary>
+    Task WatchQuotaAsync(string meterCode);
+
     /// <summary>Writes a snapshot now.</summary>
     Task SnapshotAsync();
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Metering.Grains.Catalog;
 using Metering.Grains.Events;
+using Metering.Grains.Quotas;
 using Metering.Grains.Usage;
 using Metering.Runtime;
 using Microsoft.Extensions.Logging;
@@ -12,6 +13,7 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
     private readonly IPersistentState<SubscriptionSnapshot> _state;
     private readonly IEventLog _log;
     private readonly ICatalogReader _catalog;
+    private readonly IQuotaStore _quotas;
     private readonly TimeProvider _time;
     private readonly SubscriptionGrainOptions _options;
     private readonly ILogger<SubscriptionGrain> _logger;
@@ -20,14 +22,17 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
     private string _tenantId = string.Empty;
     private string _subscriptionId = string.Empty;
     private TenantMeters _meters = new([]);
+    private readonly HashSet<string> _quotaMeters = new(StringComparer.Ordinal);
+    private Dictionary<string, List<string>> _quotaMetersByEventType = new(StringComparer.Ordinal);
     private bool _dirty;
     private bool _poisoned;
 
-    public SubscriptionGrain(IGrainContext context, PersistentStateFactory states, IEventLog log, ICatalogReader catalog, TimeProvider time, SubscriptionGrainOptions options, ILogger<SubscriptionGrain> logger)
+    public SubscriptionGrain(IGrainContext context, PersistentStateFactory states, IEventLog log, ICatalogReader catalog, IQuotaStore quotas, TimeProvider time, SubscriptionGrainOptions options, ILogger<SubscriptionGrain> logger)
     {
         _state = states.Create<SubscriptionSnapshot>(context, "subscription");
         _log = log;
         _catalog = catalog;
+        _quotas = quotas;
         _time = time;
         _options = options;
         _logger = logger;
@@ -41,6 +46,8 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
         Subscription subscription = await _catalog.GetSubscriptionAsync(_tenantId, _subscriptionId, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Subscription {_subscriptionId} of tenant {_tenantId} does not exist.");
         _meters = await _catalog.GetMetersAsync(_tenantId, cancellationToken).ConfigureAwait(false);
+        _quotaMeters.UnionWith(await _quotas.ListMetersAsync(_tenantId, _subscriptionId, cancellationToken).ConfigureAwait(false));
+        IndexQuotaMeters();
         await _state.ReadStateAsync(cancellationToken).ConfigureAwait(false);
         SubscriptionSnapshot snapshot = _state.State;
         if (_state.Version == 0 || snapshot.MetersFingerprint != _meters.Fingerprint)
@@ -141,21 +148,80 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
                 outcomes = done.Events.Select(_ => IngestOutcome.Failed("The event could not be stored; retry with the same idempotency key.")).ToArray();
             }
 
+            Dictionary<string, List<QuotaEvent>>? forQuotas = null;
             for (int i = 0; i < done.Events.Count; i++)
             {
+                IncomingEvent e = done.Events[i];
                 if (!_poisoned && outcomes[i].Status == IngestStatus.Created)
                 {
-                    Apply(done.Events[i].EventType, done.Events[i].Timestamp, done.Events[i].PropertiesJson, outcomes[i].Seq);
+                    Apply(e.EventType, e.Timestamp, e.PropertiesJson, outcomes[i].Seq);
+                    if (_quotaMetersByEventType.TryGetValue(e.EventType, out List<string>? quotaMeters))
+                    {
+                        var quotaEvent = new QuotaEvent(outcomes[i].Seq, e.IdempotencyKey, e.Timestamp, e.ReceivedAt, e.PropertiesJson);
+                        foreach (string meter in quotaMeters)
+                        {
+                            forQuotas ??= new Dictionary<string, List<QuotaEvent>>(StringComparer.Ordinal);
+                            if (!forQuotas.TryGetValue(meter, out List<QuotaEvent>? list))
+                            {
+                                forQuotas[meter] = list = [];
+                            }
+
+                            list.Add(quotaEvent);
+                        }
+                    }
                 }
 
                 _inFlight.Remove(done.Events[i].IdempotencyKey);
                 done.Results[i].SetResult(outcomes[i]);
             }
+
+            if (forQuotas is not null)
+            {
+                foreach ((string meter, List<QuotaEvent> list) in forQuotas)
+                {
+                    // Not awaited: the call is queued on the quota grain now, in commit order, before any answer goes out,
+                    // and a quota grain may itself be waiting on this grain (consume).
+                    Observe(QuotaGrain(meter).OnEventsAsync(list));
+                }
+            }
         }
 
         if (_poisoned && _pending.Count == 0)
         {
+            foreach (string meter in _quotaMeters)
+            {
+                Observe(QuotaGrain(meter).ResyncAsync());
+            }
+
             DropActivation();
+        }
+    }
+
+    public async Task WatchQuotaAsync(string meterCode)
+    {
+        if (_quotaMeters.Add(meterCode))
+        {
+            await EnsureMetersCurrentAsync().ConfigureAwait(false);
+            IndexQuotaMeters();
+        }
+    }
+
+    private IQuotaGrain QuotaGrain(string meterCode) => Context.GrainFactory.GetGrain<IQuotaGrain>(QuotaKey.Of(_tenantId, _subscriptionId, meterCode));
+
+    private void IndexQuotaMeters()
+        => _quotaMetersByEventType = _quotaMeters
+            .Select(code => _meters.Find(code))
+            .OfType<Meter>()
+            .GroupBy(m => m.EventType, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(m => m.Code).ToList(), StringComparer.Ordinal);
+
+    private void Observe(Task call)
+    {
+        if (!call.IsCompletedSuccessfully)
+        {
+            _ = call.ContinueWith(
+                t => _logger.LogWarning(t.Exception?.GetBaseException(), "A quota of {Subscription} missed events; it reloads on its next activation", GrainKey),
+                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
     }
 
@@ -209,6 +275,7 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
 
         // Meters changed: count every held event again under the new definitions.
         _meters = meters;
+        IndexQuotaMeters();
         ResetBuckets(_state.State.HeldFrom);
         await ReplayAsync(CancellationToken.None).ConfigureAwait(false);
     }

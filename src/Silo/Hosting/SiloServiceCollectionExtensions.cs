@@ -1,9 +1,13 @@
 using Metering.Grains.Catalog;
 using Metering.Grains.Events;
+using Metering.Grains.Audit;
+using Metering.Grains.Quotas;
 using Metering.Grains.Subscriptions;
 using Metering.Runtime;
+using Metering.Silo.Audit;
 using Metering.Silo.Catalog;
 using Metering.Silo.Events;
+using Metering.Silo.Quotas;
 using Metering.Silo.Usage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,12 +44,17 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton<IGrainStorage, PostgresGrainStorage>();
         services.AddSingleton<IMembership, PostgresMembership>();
         services.AddSingleton<UsageHistory>();
+        services.AddSingleton<IQuotaStore, PostgresQuotaStore>();
+        services.AddSingleton<PostgresAuditLog>();
+        services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<PostgresAuditLog>());
 
         // Hosted services start in registration order: migrations before the silo claims partitions.
         services.AddHostedService<MigrationService>();
         SiloOptions siloOptions = Bind<SiloOptions>(configuration, "Silo");
         GrainTypeRegistry grains = services.AddGrainRuntime(siloOptions);
         grains.Add<ISubscriptionGrain, SubscriptionGrain>();
+        grains.Add<IQuotaGrain, QuotaGrain>();
+        services.AddHostedService(sp => sp.GetRequiredService<PostgresAuditLog>());
         services.AddHostedService<RollupService>();
         return services;
     }

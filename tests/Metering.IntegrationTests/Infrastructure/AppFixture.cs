@@ -83,13 +83,18 @@ public sealed class AppFixture : IAsyncLifetime
     }
 
     /// <summary>A new tenant through the admin API, and a client holding its key.</summary>
-    public async Task<HttpClient> NewTenantAsync()
+    public async Task<HttpClient> NewTenantAsync() => (await NewTenantWithKeyAsync()).Client;
+
+    /// <summary>A new tenant: its id, its API key and a client holding the key.</summary>
+    public async Task<(string Id, string ApiKey, HttpClient Client)> NewTenantWithKeyAsync()
     {
         using HttpClient admin = Client(AdminKey);
-        HttpResponseMessage response = await admin.PostAsJsonAsync("/admin/v1/tenants", new { id = "t_" + Guid.NewGuid().ToString("N")[..12] });
+        string id = "t_" + Guid.NewGuid().ToString("N")[..12];
+        HttpResponseMessage response = await admin.PostAsJsonAsync("/admin/v1/tenants", new { id });
         response.EnsureSuccessStatusCode();
         JsonElement body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        return Client(body.GetProperty("api_key").GetString());
+        string key = body.GetProperty("api_key").GetString()!;
+        return (id, key, Client(key));
     }
 
     public async Task<NpgsqlConnection> OpenDatabaseAsync()

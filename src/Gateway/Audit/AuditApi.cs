@@ -1,0 +1,40 @@
+using System.Text.Json;
+using Metering.Gateway.Infrastructure;
+using Metering.Grains.Audit;
+using Metering.Silo.Audit;
+
+namespace Metering.Gateway.Audit;
+
+public static class AuditApi
+{
+    public const int MaxLimit = 1000;
+
+    public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/v1/audit-events").RequireApiKey().MapGet("/", List);
+        return app;
+    }
+
+    private static async Task<IResult> List(HttpContext http, PostgresAuditLog audit, CancellationToken ct)
+    {
+        string? action = http.Request.Query["action"];
+        int limit = 100;
+        if (http.Request.Query.ContainsKey("limit") && (!int.TryParse(http.Request.Query["limit"], out limit) || limit is < 1 or > MaxLimit))
+        {
+            return ApiError.Invalid("limit", $"'limit' must be 1 to {MaxLimit}.").ToResult();
+        }
+
+        IReadOnlyList<AuditEntry> entries = await audit.QueryAsync(http.Tenant(), string.IsNullOrEmpty(action) ? null : action, limit, ct);
+        return TypedResults.Json(new
+        {
+            data = entries.Select(e => new
+            {
+                at = Wire.Time(e.At),
+                action = e.Action,
+                actor = e.Actor,
+                subject = e.Subject,
+                details = JsonDocument.Parse(e.DetailsJson).RootElement,
+            }),
+        }, Wire.Json);
+    }
+}

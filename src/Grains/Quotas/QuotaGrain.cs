@@ -1,0 +1,352 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Metering.Grains.Audit;
+using Metering.Grains.Catalog;
+using Metering.Grains.Events;
+using Metering.Grains.Subscriptions;
+using Metering.Grains.Usage;
+using Metering.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace Metering.Grains.Quotas;
+
+public sealed class QuotaGrain : Grain, IQuotaGrain
+{
+    /// <summary>Decisions remembered for retried keys, per epoch; beyond this many the oldest epoch's are forgotten.</summary>
+    private const int MaxRememberedDecisions = 100_000;
+
+    private readonly IPersistentState<QuotaState> _state;
+    private readonly IQuotaStore _store;
+    private readonly ICatalogReader _catalog;
+    private readonly IAuditLog _audit;
+    private readonly TimeProvider _time;
+    private readonly ILogger<QuotaGrain> _logger;
+    private readonly Dictionary<string, decimal> _reservations = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (ConsumeRequest Request, Task<ConsumeResult> Result)> _inFlight = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (ConsumeRequest Request, ConsumeResult Result)> _decided = new(StringComparer.Ordinal);
+    private string _tenantId = string.Empty;
+    private string _subscriptionId = string.Empty;
+    private string _meterCode = string.Empty;
+    private Meter? _meter;
+    private Subscription? _subscription;
+    private QuotaEpoch _epoch;
+    private Aggregate _used = new();
+    private decimal _reserved;
+    private long _lastSeq;
+
+    public QuotaGrain(IGrainContext context, PersistentStateFactory states, IQuotaStore store, ICatalogReader catalog, IAuditLog audit, TimeProvider time, ILogger<QuotaGrain> logger)
+    {
+        _state = states.Create<QuotaState>(context, "quota");
+        _store = store;
+        _catalog = catalog;
+        _audit = audit;
+        _time = time;
+        _logger = logger;
+    }
+
+    private bool Configured => _state.State.Definition is not null && _meter is not null && _subscription is not null;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        (_tenantId, _subscriptionId, _meterCode) = QuotaKey.Parse(GrainKey);
+        await _state.ReadStateAsync(cancellationToken).ConfigureAwait(false);
+        if (_state.State.Definition is not null)
+        {
+            await LoadAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<QuotaView> SetAsync(QuotaDefinition definition)
+    {
+        bool created = _state.State.Definition is null;
+        _meter = (await _catalog.GetMetersAsync(_tenantId).ConfigureAwait(false)).Find(_meterCode)
+            ?? throw new InvalidOperationException($"Meter {_meterCode} does not exist.");
+        _subscription = await _catalog.GetSubscriptionAsync(_tenantId, _subscriptionId).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Subscription {_subscriptionId} does not exist.");
+        if (created)
+        {
+            // From here on the subscription grain passes the meter's events on; whatever it applied before is in the log.
+            await _store.RegisterAsync(_tenantId, _subscriptionId, _meterCode).ConfigureAwait(false);
+            await Context.GrainFactory.GetGrain<ISubscriptionGrain>(SubscriptionKey.Of(_tenantId, _subscriptionId)).WatchQuotaAsync(_meterCode).ConfigureAwait(false);
+            _lastSeq = await _store.LastSeqAsync(_tenantId, _subscriptionId).ConfigureAwait(false);
+        }
+
+        QuotaState state = _state.State;
+        state.Definition = definition;
+        // Credits start (again) at the limit, counting only what is used from now on.
+        state.Balance = definition.Limit;
+        state.CutSeq = _lastSeq;
+        state.CutTime = definition.Refill is { } refill ? QuotaRules.RefillBoundary(refill.Interval, _time.GetUtcNow()) : DateTimeOffset.MinValue;
+        await WriteAsync().ConfigureAwait(false);
+        await LoadAsync(CancellationToken.None).ConfigureAwait(false);
+        return View(_time.GetUtcNow(), 0)!;
+    }
+
+    public Task<QuotaView?> CheckAsync(decimal amount) => Task.FromResult(View(_time.GetUtcNow(), amount));
+
+    public async Task<QuotaView?> AdjustCreditsAsync(CreditAdjustment adjustment)
+    {
+        if (!Configured)
+        {
+            return null;
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        Roll(now);
+        QuotaState state = _state.State;
+        // Reservations in flight land after the cut and are counted against the new balance.
+        decimal remaining = Math.Max(_epoch.Limit - UsedValue(), 0);
+        state.Balance = QuotaRules.Adjust(remaining, adjustment);
+        state.CutSeq = _lastSeq;
+        state.CutTime = _epoch.Start;
+        await WriteAsync().ConfigureAwait(false);
+        _epoch = QuotaRules.EpochAt(state, _subscription!, now);
+        _used = new Aggregate();
+        return View(now, 0);
+    }
+
+    public async Task<ConsumeResult> ConsumeAsync(ConsumeRequest request)
+    {
+        if (!Configured)
+        {
+            return new ConsumeResult(ConsumeStatus.NotConfigured, 0);
+        }
+
+        if (_inFlight.TryGetValue(request.IdempotencyKey, out var first))
+        {
+            return first.Request == request ? await WhileTurnReleased(first.Result).ConfigureAwait(false) : KeyReused(0);
+        }
+
+        if (_decided.TryGetValue(request.IdempotencyKey, out var decided))
+        {
+            return decided.Request == request ? decided.Result : KeyReused(decided.Result.Remaining);
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        Roll(now);
+        QuotaDefinition definition = _state.State.Definition!;
+        decimal used = UsedValue() + _reserved;
+        QuotaView view = QuotaRules.Decide(_meterCode, definition, _epoch, used, request.Amount);
+        if (!view.Allowed)
+        {
+            var denied = new ConsumeResult(ConsumeStatus.Denied, view.Remaining);
+            Remember(request, denied);
+            _audit.Record(new AuditEntry(_tenantId, now, "quota.denied", "subscription:" + _subscriptionId, request.Subject,
+                JsonSerializer.Serialize(new Dictionary<string, string>
+                {
+                    ["subscription_id"] = _subscriptionId,
+                    ["meter"] = _meterCode,
+                    ["amount"] = request.Amount.ToString(CultureInfo.InvariantCulture),
+                    ["used"] = used.ToString(CultureInfo.InvariantCulture),
+                    ["limit"] = _epoch.Limit.ToString(CultureInfo.InvariantCulture),
+                    ["idempotency_key"] = request.IdempotencyKey,
+                })));
+            return denied;
+        }
+
+        // Reserve before the turn is released, so that concurrent consumes see this one while it is being recorded.
+        _reserved += request.Amount;
+        _reservations[request.IdempotencyKey] = request.Amount;
+        var result = new TaskCompletionSource<ConsumeResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _inFlight[request.IdempotencyKey] = (request, result.Task);
+        IngestOutcome outcome;
+        try
+        {
+            IncomingEvent e = ToEvent(request, now);
+            ISubscriptionGrain subscription = Context.GrainFactory.GetGrain<ISubscriptionGrain>(SubscriptionKey.Of(_tenantId, _subscriptionId));
+            outcome = (await WhileTurnReleased(subscription.IngestAsync([e])).ConfigureAwait(false))[0];
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Consume on {Quota} could not be recorded", GrainKey);
+            outcome = IngestOutcome.Failed("The usage could not be recorded; retry with the same idempotency key.");
+        }
+
+        if (outcome.Status != IngestStatus.Created)
+        {
+            // Nothing new was committed (a replayed key, or a failure): the reservation goes. A created event's reservation
+            // is released when the event itself arrives from the subscription grain.
+            Release(request.IdempotencyKey);
+        }
+
+        QuotaView after = QuotaRules.Decide(_meterCode, definition, _epoch, UsedValue() + _reserved, 0);
+        ConsumeResult answer = outcome.Status switch
+        {
+            IngestStatus.Created or IngestStatus.Duplicate => new ConsumeResult(ConsumeStatus.Allowed, after.Remaining, after.Overage),
+            IngestStatus.KeyReused => KeyReused(after.Remaining),
+            _ => new ConsumeResult(ConsumeStatus.Failed, after.Remaining, null, outcome.Detail),
+        };
+        _inFlight.Remove(request.IdempotencyKey);
+        if (answer.Status == ConsumeStatus.Allowed)
+        {
+            Remember(request, answer);
+        }
+
+        result.SetResult(answer);
+        return answer;
+    }
+
+    public Task OnEventsAsync(IReadOnlyList<QuotaEvent> events)
+    {
+        if (!Configured)
+        {
+            return Task.CompletedTask;
+        }
+
+        foreach (QuotaEvent e in events)
+        {
+            Release(e.IdempotencyKey);
+            if (e.Seq <= _lastSeq)
+            {
+                continue; // Already loaded from the log.
+            }
+
+            _lastSeq = e.Seq;
+            Roll(e.ReceivedAt > _time.GetUtcNow() ? e.ReceivedAt : _time.GetUtcNow());
+            Count(e);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task ResyncAsync()
+    {
+        DropActivation();
+        return Task.CompletedTask;
+    }
+
+    private async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        _meter = (await _catalog.GetMetersAsync(_tenantId, cancellationToken).ConfigureAwait(false)).Find(_meterCode);
+        _subscription = await _catalog.GetSubscriptionAsync(_tenantId, _subscriptionId, cancellationToken).ConfigureAwait(false);
+        if (_meter is null || _subscription is null)
+        {
+            return;
+        }
+
+        _epoch = QuotaRules.EpochAt(_state.State, _subscription, _time.GetUtcNow());
+        (IReadOnlyList<QuotaEvent> events, long lastSeq) = await _store.LoadAsync(_tenantId, _subscriptionId, _meter.EventType, _epoch, cancellationToken).ConfigureAwait(false);
+        _used = new Aggregate();
+        foreach (QuotaEvent e in events)
+        {
+            Count(e);
+        }
+
+        _lastSeq = Math.Max(_lastSeq, lastSeq);
+    }
+
+    private void Count(QuotaEvent e)
+    {
+        if (!_epoch.Contains(e.ReceivedAt, e.Seq))
+        {
+            return;
+        }
+
+        using JsonDocument document = JsonDocument.Parse(e.PropertiesJson);
+        if (MeterReading.TryRead(_meter!, document.RootElement, out decimal number, out string? unique))
+        {
+            _used.Add(_meter!.Aggregation, number, unique, e.Timestamp, e.Seq);
+        }
+    }
+
+    /// <summary>Moves to the epoch in force at <paramref name="now"/> when the current one has ended: windows follow the
+    /// server's clock, and every event of the new epoch reaches this activation after the move.</summary>
+    private void Roll(DateTimeOffset now)
+    {
+        if (_epoch.End is { } end && now >= end)
+        {
+            _epoch = QuotaRules.EpochAt(_state.State, _subscription!, now);
+            _used = new Aggregate();
+            _decided.Clear();
+        }
+    }
+
+    private decimal UsedValue() => _used.Value(_meter!.Aggregation) ?? 0;
+
+    /// <summary>The view at <paramref name="now"/> without changing anything: an ended epoch reads as a fresh one.</summary>
+    private QuotaView? View(DateTimeOffset now, decimal amount)
+    {
+        if (!Configured)
+        {
+            return null;
+        }
+
+        QuotaEpoch epoch = _epoch;
+        decimal used = UsedValue() + _reserved;
+        if (epoch.End is { } end && now >= end)
+        {
+            epoch = QuotaRules.EpochAt(_state.State, _subscription!, now);
+            used = 0;
+        }
+
+        return QuotaRules.Decide(_meterCode, _state.State.Definition!, epoch, used, amount);
+    }
+
+    private void Release(string idempotencyKey)
+    {
+        if (_reservations.Remove(idempotencyKey, out decimal amount))
+        {
+            _reserved -= amount;
+        }
+    }
+
+    private void Remember(ConsumeRequest request, ConsumeResult result)
+    {
+        if (_decided.Count >= MaxRememberedDecisions)
+        {
+            _decided.Clear();
+        }
+
+        _decided[request.IdempotencyKey] = (request, result);
+    }
+
+    private static ConsumeResult KeyReused(decimal remaining)
+        => new(ConsumeStatus.KeyReused, remaining, null, "This idempotency key was used before for another request or event.");
+
+    private async Task WriteAsync()
+    {
+        try
+        {
+            await _state.WriteStateAsync().ConfigureAwait(false);
+        }
+        catch (InconsistentStateException)
+        {
+            DropActivation();
+            throw;
+        }
+    }
+
+    /// <summary>The event that records an allowed consume. Its payload hash depends on the request only, so a retry with the
+    /// same key is recognised as a replay.</summary>
+    private IncomingEvent ToEvent(ConsumeRequest request, DateTimeOffset now)
+    {
+        Meter meter = _meter!;
+        var properties = new JsonObject();
+        if (meter.ValueProperty is not null)
+        {
+            JsonObject node = properties;
+            for (int i = 0; i < meter.ValuePath.Count - 1; i++)
+            {
+                var child = new JsonObject();
+                node[meter.ValuePath[i]] = child;
+                node = child;
+            }
+
+            node[meter.ValuePath[^1]] = request.Amount;
+        }
+
+        string identity = string.Join('\n', "quota.consume", request.Subject, meter.EventType, _meterCode, request.Amount.ToString(CultureInfo.InvariantCulture));
+        return new IncomingEvent(
+            request.IdempotencyKey,
+            request.Subject,
+            meter.EventType,
+            now,
+            now,
+            properties.ToJsonString(),
+            SHA256.HashData(Encoding.UTF8.GetBytes(identity)),
+            null);
+    }
+}
