@@ -4,7 +4,7 @@ using Metering.Client;
 
 // Open-model load generator: requests start at a fixed arrival rate whatever the answers do, and latency is measured
 // from each request's intended send time (no coordinated omission). Loopback only; bounded in count and time.
-//   dotnet run --project loadtests/Metering.LoadGen -- <url> <admin-key> <scenario: batch|single> <rate/s> <seconds> [batch-size]
+//   dotnet run --project loadtests/Metering.LoadGen -- <url> <admin-key> <scenario: batch|single|check|consume> <rate/s> <seconds> [batch-size]
 string url = args.Length > 0 ? args[0] : "http://127.0.0.1:8080";
 string adminKey = args.Length > 1 ? args[1] : "admin";
 string scenario = args.Length > 2 ? args[2] : "single";
@@ -38,6 +38,20 @@ for (int s = 0; s < subscriptions; s++)
     await client.PostAsync("/v1/subscriptions", new { id = $"s{s}", customer_id = "c", plan = "p", subjects = new[] { $"agent:{s}" } });
 }
 
+if (scenario is "check" or "consume")
+{
+    // A limit no run reaches, so every answer is a full decision (allow) and the figures are of the decision path.
+    for (int s = 0; s < subscriptions; s++)
+    {
+        (int put, System.Text.Json.JsonElement quota) = await client.PutQuotaAsync($"s{s}", "tokens", new { limit = "1000000000000", period = "hour" });
+        if (put != 200)
+        {
+            Console.Error.WriteLine($"Could not set a quota: {put} {quota}");
+            return 1;
+        }
+    }
+}
+
 long sequence = 0;
 string EventJson()
 {
@@ -46,7 +60,20 @@ string EventJson()
 }
 
 int perRequest = scenario == "batch" ? batchSize : 1;
-string path = scenario == "batch" ? "/v1/events/batch" : "/v1/events";
+HttpRequestMessage NextRequest()
+{
+    long n = Interlocked.Increment(ref sequence);
+    return scenario switch
+    {
+        "batch" => Post("/v1/events/batch", "{\"events\":[" + string.Join(',', Enumerable.Range(0, perRequest).Select(_ => EventJson())) + "]}"),
+        "check" => new HttpRequestMessage(HttpMethod.Get, $"/v1/quotas/check?subject=agent:{n % subscriptions}&meter=tokens&amount=1"),
+        "consume" => Post("/v1/quotas/consume", $"{{\"subject\":\"agent:{n % subscriptions}\",\"meter\":\"tokens\",\"amount\":\"{(n % 50) + 1}\",\"idempotency_key\":\"{tenant}-c{n}\"}}"),
+        _ => Post("/v1/events", EventJson()),
+    };
+}
+
+static HttpRequestMessage Post(string path, string json) => new(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+
 int total = (int)(rate * seconds);
 var latencies = new double[total];
 int ok = 0, failed = 0;
@@ -63,18 +90,18 @@ for (int i = 0; i < total; i++)
     }
 
     int index = i;
-    string body = perRequest == 1 ? EventJson() : "{\"events\":[" + string.Join(',', Enumerable.Range(0, perRequest).Select(_ => EventJson())) + "]}";
+    HttpRequestMessage request = NextRequest();
     inFlight.Add(Task.Run(async () =>
     {
         try
         {
-            using HttpResponseMessage response = await client.Http.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+            using HttpResponseMessage response = await client.Http.SendAsync(request);
             string text = await response.Content.ReadAsStringAsync();
             latencies[index] = (clock.Elapsed.TotalSeconds - intended) * 1000;
-            if ((int)response.StatusCode is 201 or 207)
+            if ((int)response.StatusCode is 200 or 201 or 207 && (scenario != "consume" || text.Contains("\"allowed\":true", StringComparison.Ordinal)))
             {
                 Interlocked.Increment(ref ok);
-                Interlocked.Add(ref eventsOk, perRequest == 1 ? 1 : CountSucceeded(text));
+                Interlocked.Add(ref eventsOk, scenario == "batch" ? CountSucceeded(text) : 1);
             }
             else
             {
@@ -94,7 +121,9 @@ double elapsed = clock.Elapsed.TotalSeconds;
 Array.Sort(latencies);
 double P(double q) => latencies[Math.Min(latencies.Length - 1, (int)(q * latencies.Length))];
 Console.WriteLine($"scenario={scenario} rate={rate}/s duration={seconds}s requests={total} ok={ok} failed={failed}");
-Console.WriteLine($"events durable={eventsOk} in {elapsed:F1}s => {eventsOk / elapsed:F0} events/s");
+Console.WriteLine(scenario is "check" or "consume"
+    ? $"{scenario} answered={eventsOk} in {elapsed:F1}s => {eventsOk / elapsed:F0} decisions/s"
+    : $"events durable={eventsOk} in {elapsed:F1}s => {eventsOk / elapsed:F0} events/s");
 Console.WriteLine($"latency ms (from intended send): p50={P(0.50):F2} p90={P(0.90):F2} p99={P(0.99):F2} max={latencies[^1]:F2}");
 return failed == 0 ? 0 : 1;
 
