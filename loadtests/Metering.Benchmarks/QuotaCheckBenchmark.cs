@@ -150,5 +150,7 @@ internal sealed class RecordingSubscriptionGrain(IGrainContext context, TimeProv
 
     public Task WatchQuotaAsync(string meterCode) => Task.CompletedTask;
 
+    public Task ReloadClosedPeriodsAsync() => Task.CompletedTask;
+
     public Task SnapshotAsync() => Task.CompletedTask;
 }

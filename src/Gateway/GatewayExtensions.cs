@@ -1,4 +1,5 @@
 using Metering.Gateway.Audit;
+using Metering.Gateway.Billing;
 using Metering.Gateway.Catalog;
 using Metering.Gateway.Events;
 using Metering.Gateway.Infrastructure;
@@ -21,7 +22,6 @@ public static class GatewayExtensions
         builder.Services.AddHostedService<BootstrapService>();
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<EventIngestor>();
-        builder.Services.AddSingleton<UsageReader>();
         return builder;
     }
 
@@ -43,6 +43,8 @@ public static class GatewayExtensions
         app.MapUsageApi();
         app.MapQuotasApi();
         app.MapAuditApi();
+        app.MapPricingApi();
+        app.MapInvoicesApi();
         app.MapOperationsApi();
         return app;
     }

@@ -31,6 +31,12 @@ public static class Problems
         ["NOT_FOUND"] = "Not found",
         ["ALREADY_EXISTS"] = "Already exists",
         ["UNAVAILABLE"] = "Temporarily unavailable",
+        ["PERIOD_CLOSED"] = "Billing period closed",
+        ["PRICE_OVERLAP"] = "Overlapping price",
+        ["INVOICE_ALREADY_EXISTS"] = "Invoice already exists",
+        ["INVOICE_NOT_DRAFT"] = "Invoice is not a draft",
+        ["INVOICE_VOIDED"] = "Invoice is voided",
+        ["RERATING_IN_PROGRESS"] = "Re-rating in progress",
     };
 
     public static IResult Result(ApiError error)

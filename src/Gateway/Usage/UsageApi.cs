@@ -153,13 +153,3 @@ public static class UsageApi
     private static Dictionary<string, Dictionary<string, string?>>? Groups(IReadOnlyDictionary<string, IReadOnlyDictionary<string, decimal?>>? groups)
         => groups?.ToDictionary(g => g.Key, g => g.Value.ToDictionary(v => v.Key, v => Wire.Decimal(v.Value)));
 }
-
-/// <summary>Reads usage from the subscription grain, or from the history when the grain does not hold the range.</summary>
-public sealed class UsageReader(IGrainFactory grains, UsageHistory history)
-{
-    public async Task<UsageResult> ReadAsync(string tenant, string subscriptionId, Meter meter, UsageQuery query, CancellationToken ct)
-    {
-        UsageResult result = await grains.GetGrain<ISubscriptionGrain>(SubscriptionKey.Of(tenant, subscriptionId)).GetUsageAsync(query);
-        return result.Held ? result : await history.QueryAsync(tenant, subscriptionId, meter, query, ct);
-    }
-}

@@ -18,6 +18,10 @@ public interface ISubscriptionGrain : IGrainWithStringKey
     /// <summary>From now on, passes the committed events of <paramref name="meterCode"/>'s event type to its quota grain.</summary>
     Task WatchQuotaAsync(string meterCode);
 
+    /// <summary>Re-reads the closed (finalized) billing periods, whose events are refused from now on, and returns once every
+    /// event accepted before is committed.</summary>
+    Task ReloadClosedPeriodsAsync();
+
     /// <summary>Writes a snapshot now.</summary>
     Task SnapshotAsync();
 }

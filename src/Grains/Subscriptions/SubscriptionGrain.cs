@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Metering.Grains.Catalog;
 using Metering.Grains.Events;
+using Metering.Grains.Pricing;
 using Metering.Grains.Quotas;
 using Metering.Grains.Usage;
 using Metering.Runtime;
@@ -14,6 +15,8 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
     private readonly IEventLog _log;
     private readonly ICatalogReader _catalog;
     private readonly IQuotaStore _quotas;
+    private readonly IClosedPeriods _closedPeriods;
+    private IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)> _closed = [];
     private readonly TimeProvider _time;
     private readonly SubscriptionGrainOptions _options;
     private readonly ILogger<SubscriptionGrain> _logger;
@@ -27,12 +30,13 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
     private bool _dirty;
     private bool _poisoned;
 
-    public SubscriptionGrain(IGrainContext context, PersistentStateFactory states, IEventLog log, ICatalogReader catalog, IQuotaStore quotas, TimeProvider time, SubscriptionGrainOptions options, ILogger<SubscriptionGrain> logger)
+    public SubscriptionGrain(IGrainContext context, PersistentStateFactory states, IEventLog log, ICatalogReader catalog, IQuotaStore quotas, IClosedPeriods closedPeriods, TimeProvider time, SubscriptionGrainOptions options, ILogger<SubscriptionGrain> logger)
     {
         _state = states.Create<SubscriptionSnapshot>(context, "subscription");
         _log = log;
         _catalog = catalog;
         _quotas = quotas;
+        _closedPeriods = closedPeriods;
         _time = time;
         _options = options;
         _logger = logger;
@@ -48,6 +52,7 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
         _meters = await _catalog.GetMetersAsync(_tenantId, cancellationToken).ConfigureAwait(false);
         _quotaMeters.UnionWith(await _quotas.ListMetersAsync(_tenantId, _subscriptionId, cancellationToken).ConfigureAwait(false));
         IndexQuotaMeters();
+        _closed = await _closedPeriods.ListAsync(_tenantId, _subscriptionId, cancellationToken).ConfigureAwait(false);
         await _state.ReadStateAsync(cancellationToken).ConfigureAwait(false);
         SubscriptionSnapshot snapshot = _state.State;
         if (_state.Version == 0 || snapshot.MetersFingerprint != _meters.Fingerprint)
@@ -78,6 +83,12 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
         for (int i = 0; i < events.Count; i++)
         {
             IncomingEvent e = events[i];
+            if (IsClosed(e.Timestamp))
+            {
+                outcomes[i] = new IngestOutcome(IngestStatus.PeriodClosed, Guid.Empty, 0, "The event falls in a billing period whose invoice is finalized.");
+                continue;
+            }
+
             if (_inFlight.TryGetValue(e.IdempotencyKey, out Task<IngestOutcome>? first))
             {
                 // A concurrent duplicate: decided after the first, by the log, which compares payloads with the stored event.
@@ -195,6 +206,30 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
 
             DropActivation();
         }
+    }
+
+    public async Task ReloadClosedPeriodsAsync()
+    {
+        _closed = await _closedPeriods.ListAsync(_tenantId, _subscriptionId).ConfigureAwait(false);
+        // Appends made before the reload may still be in flight: wait until each is committed and applied.
+        while (_pending.Count > 0)
+        {
+            await WhileTurnReleased(_pending.Peek().Append.ContinueWith(static _ => true, TaskScheduler.Default)).ConfigureAwait(false);
+            DrainCompleted();
+        }
+    }
+
+    private bool IsClosed(DateTimeOffset timestamp)
+    {
+        foreach ((DateTimeOffset from, DateTimeOffset to) in _closed)
+        {
+            if (timestamp >= from && timestamp < to)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public async Task WatchQuotaAsync(string meterCode)

@@ -1,10 +1,12 @@
 using Metering.Grains.Catalog;
 using Metering.Grains.Events;
 using Metering.Grains.Audit;
+using Metering.Grains.Pricing;
 using Metering.Grains.Quotas;
 using Metering.Grains.Subscriptions;
 using Metering.Runtime;
 using Metering.Silo.Audit;
+using Metering.Silo.Billing;
 using Metering.Silo.Catalog;
 using Metering.Silo.Events;
 using Metering.Silo.Quotas;
@@ -47,6 +49,13 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton<IQuotaStore, PostgresQuotaStore>();
         services.AddSingleton<PostgresAuditLog>();
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<PostgresAuditLog>());
+        services.AddSingleton<UsageReader>();
+        services.AddSingleton<BillingStore>();
+        services.AddSingleton<IClosedPeriods>(sp => sp.GetRequiredService<BillingStore>());
+        services.AddSingleton<InvoiceService>();
+        services.AddSingleton<BillingRunService>();
+        services.AddSingleton(Bind<ReratingOptions>(configuration, "Rerating"));
+        services.AddSingleton<ReratingService>();
 
         // Hosted services start in registration order: migrations before the silo claims partitions.
         services.AddHostedService<MigrationService>();
@@ -56,6 +65,8 @@ public static class SiloServiceCollectionExtensions
         grains.Add<IQuotaGrain, QuotaGrain>();
         services.AddHostedService(sp => sp.GetRequiredService<PostgresAuditLog>());
         services.AddHostedService<RollupService>();
+        services.AddHostedService(sp => sp.GetRequiredService<BillingRunService>());
+        services.AddHostedService(sp => sp.GetRequiredService<ReratingService>());
         return services;
     }
 

@@ -1,0 +1,216 @@
+using System.Globalization;
+using Metering.Gateway.Infrastructure;
+using Metering.Grains.Pricing;
+using Metering.Silo.Billing;
+
+namespace Metering.Gateway.Billing;
+
+/// <summary>Invoices, billing runs and re-rating jobs.</summary>
+public static class InvoicesApi
+{
+    public static IEndpointRouteBuilder MapInvoicesApi(this IEndpointRouteBuilder app)
+    {
+        RouteGroupBuilder invoices = app.MapGroup("/v1/invoices").RequireApiKey();
+        invoices.MapPost("/", Create);
+        invoices.MapGet("/", List);
+        invoices.MapGet("/{id}", Get);
+        invoices.MapPost("/{id}/finalize", (string id, HttpContext http, InvoiceService service, CancellationToken ct) => Command(id, http, service.FinalizeAsync, ct));
+        invoices.MapPost("/{id}/void", (string id, HttpContext http, InvoiceService service, CancellationToken ct) => Command(id, http, service.VoidAsync, ct));
+        invoices.MapPost("/{id}/refresh", (string id, HttpContext http, InvoiceService service, CancellationToken ct) => Command(id, http, service.RefreshAsync, ct));
+
+        RouteGroupBuilder runs = app.MapGroup("/v1/billing-runs").RequireApiKey();
+        runs.MapPost("/", StartRun);
+        runs.MapGet("/{id}", GetRun);
+
+        RouteGroupBuilder rerating = app.MapGroup("/v1/rerating-jobs").RequireApiKey();
+        rerating.MapPost("/", StartRerating);
+        rerating.MapGet("/{id}", GetRerating);
+        return app;
+    }
+
+    private static async Task<IResult> Create(HttpContext http, InvoiceService service, CancellationToken ct)
+    {
+        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
+        if (body is null)
+        {
+            return error!.ToResult();
+        }
+
+        string? subscriptionId = body.String("subscription_id", true);
+        DateTimeOffset? periodStart = body.Time("period_start", false);
+        if (body.HasErrors)
+        {
+            return body.Error.ToResult();
+        }
+
+        InvoiceOutcome outcome = await service.CreateAsync(http.Tenant(), subscriptionId!, periodStart, ct);
+        return outcome.Invoice is { } invoice ? TypedResults.Json(InvoiceJson(invoice), Wire.Compact, statusCode: 201) : Problem(outcome);
+    }
+
+    private static async Task<IResult> Get(string id, HttpContext http, InvoiceService service, CancellationToken ct)
+    {
+        Invoice? invoice = Guid.TryParse(id, out Guid guid) ? await service.GetAsync(http.Tenant(), guid, ct) : null;
+        return invoice is null ? ApiError.NotFound($"Invoice '{id}'").ToResult() : TypedResults.Json(InvoiceJson(invoice), Wire.Compact);
+    }
+
+    private static async Task<IResult> List(HttpContext http, BillingStore store, CancellationToken ct)
+    {
+        IQueryCollection q = http.Request.Query;
+        string? statusText = q["status"];
+        InvoiceStatus? status = null;
+        if (!string.IsNullOrEmpty(statusText))
+        {
+            if (!BillingStore.TryParseStatus(statusText, out InvoiceStatus parsed))
+            {
+                return ApiError.Invalid("status", "'status' must be draft, finalized or voided.").ToResult();
+            }
+
+            status = parsed;
+        }
+
+        string? subscription = q["subscription_id"];
+        IReadOnlyList<Invoice> invoices = await store.InvoicesAsync(http.Tenant(), string.IsNullOrEmpty(subscription) ? null : subscription, status, 1000, ct);
+        return TypedResults.Json(new { data = invoices.Select(InvoiceJson) }, Wire.Compact);
+    }
+
+    private static async Task<IResult> Command(string id, HttpContext http, Func<string, Guid, CancellationToken, Task<InvoiceOutcome>> command, CancellationToken ct)
+    {
+        if (!Guid.TryParse(id, out Guid guid))
+        {
+            return ApiError.NotFound($"Invoice '{id}'").ToResult();
+        }
+
+        InvoiceOutcome outcome = await command(http.Tenant(), guid, ct);
+        return outcome.Invoice is { } invoice ? TypedResults.Json(InvoiceJson(invoice), Wire.Compact) : Problem(outcome);
+    }
+
+    private static async Task<IResult> StartRun(HttpContext http, BillingRunService runs, CancellationToken ct)
+    {
+        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
+        if (body is null)
+        {
+            return error!.ToResult();
+        }
+
+        DateTimeOffset? before = body.Time("period_end_before", true);
+        if (body.HasErrors)
+        {
+            return body.Error.ToResult();
+        }
+
+        Guid id = await runs.StartAsync(http.Tenant(), before!.Value, ct);
+        return TypedResults.Json(new { id, status = "running" }, Wire.Json, statusCode: 202);
+    }
+
+    private static async Task<IResult> GetRun(string id, HttpContext http, BillingRunService runs, CancellationToken ct)
+    {
+        BillingRun? run = Guid.TryParse(id, out Guid guid) ? await runs.GetAsync(http.Tenant(), guid, ct) : null;
+        return run is null
+            ? ApiError.NotFound($"Billing run '{id}'").ToResult()
+            : TypedResults.Json(new
+            {
+                id = run.Id,
+                period_end_before = Wire.Time(run.PeriodEndBefore),
+                status = run.Status,
+                total = run.Total,
+                done = run.Done,
+                failed = run.Failed,
+                created = run.Created,
+                created_at = Wire.Time(run.CreatedAt),
+                completed_at = run.CompletedAt is { } at ? Wire.Time(at) : null,
+            }, Wire.Compact);
+    }
+
+    private static async Task<IResult> StartRerating(HttpContext http, ReratingService rerating, CancellationToken ct)
+    {
+        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
+        if (body is null)
+        {
+            return error!.ToResult();
+        }
+
+        string[]? customers = body.StringArray("customer_ids", true, 1000);
+        DateTimeOffset? from = body.Time("from", true);
+        DateTimeOffset? to = body.Time("to", true);
+        if (customers is { Length: 0 })
+        {
+            body.Fail("customer_ids", "'customer_ids' must name at least one customer.");
+        }
+
+        if (from is not null && to is not null && to <= from)
+        {
+            body.Fail("to", "'to' must be after 'from'.");
+        }
+
+        if (body.HasErrors)
+        {
+            return body.Error.ToResult();
+        }
+
+        (ReratingJob? job, Guid? conflict) = await rerating.StartAsync(http.Tenant(), customers!, from!.Value, to!.Value, ct);
+        return job is null
+            ? new ApiError(409, "RERATING_IN_PROGRESS", "A re-rating job overlapping these customers and range is pending or running.", null, new { job_id = conflict }).ToResult()
+            : TypedResults.Json(new { id = job.Id, status = job.Status }, Wire.Json, statusCode: 202);
+    }
+
+    private static async Task<IResult> GetRerating(string id, HttpContext http, ReratingService rerating, CancellationToken ct)
+    {
+        ReratingJob? job = Guid.TryParse(id, out Guid guid) ? await rerating.GetAsync(http.Tenant(), guid, ct) : null;
+        return job is null
+            ? ApiError.NotFound($"Re-rating job '{id}'").ToResult()
+            : TypedResults.Json(new
+            {
+                id = job.Id,
+                status = job.Status,
+                customer_ids = job.CustomerIds,
+                from = Wire.Time(job.From),
+                to = Wire.Time(job.To),
+                recomputed = job.Recomputed,
+                adjustments = job.Adjustments,
+                error = job.Error,
+                created_at = Wire.Time(job.CreatedAt),
+                completed_at = job.CompletedAt is { } at ? Wire.Time(at) : null,
+            }, Wire.Compact);
+    }
+
+    private static IResult Problem(InvoiceOutcome outcome) => outcome.Code switch
+    {
+        "NOT_FOUND" => new ApiError(404, "NOT_FOUND", outcome.Detail!).ToResult(),
+        "INVALID_REQUEST" => ApiError.Invalid("period_start", outcome.Detail!).ToResult(),
+        "INVOICE_ALREADY_EXISTS" => new ApiError(409, "INVOICE_ALREADY_EXISTS", outcome.Detail!, null, new { invoice_id = outcome.ExistingId }).ToResult(),
+        _ => new ApiError(409, outcome.Code!, outcome.Detail!).ToResult(),
+    };
+
+    private static string Money(decimal amount, string currency)
+        => amount.ToString("F" + Grains.Pricing.Money.MinorUnits(currency).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    public static object InvoiceJson(Invoice invoice) => new
+    {
+        id = invoice.Id,
+        kind = invoice.Kind,
+        adjusts = invoice.Adjusts,
+        subscription_id = invoice.SubscriptionId,
+        customer_id = invoice.CustomerId,
+        plan = invoice.PlanCode,
+        currency = invoice.Currency,
+        period_start = Wire.Time(invoice.PeriodStart),
+        period_end = Wire.Time(invoice.PeriodEnd),
+        status = BillingStore.Wire(invoice.Status),
+        line_items = invoice.Totals.Lines.Select(l => new
+        {
+            meter = l.Meter,
+            description = l.Description,
+            model = l.Model,
+            quantity = Wire.Decimal(l.Quantity),
+            amount = Money(l.Amount, invoice.Currency),
+            breakdown = l.Breakdown.Select(PricingApi.BreakdownJson),
+        }),
+        subtotal = Money(invoice.Totals.Subtotal, invoice.Currency),
+        tax_rate = Wire.Decimal(invoice.Totals.TaxRate),
+        tax = Money(invoice.Totals.Tax, invoice.Currency),
+        total = Money(invoice.Totals.Total, invoice.Currency),
+        created_at = Wire.Time(invoice.CreatedAt),
+        finalized_at = invoice.FinalizedAt is { } f ? Wire.Time(f) : null,
+        voided_at = invoice.VoidedAt is { } v ? Wire.Time(v) : null,
+    };
+}

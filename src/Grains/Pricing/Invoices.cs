@@ -1,0 +1,81 @@
+namespace Metering.Grains.Pricing;
+
+public enum InvoiceStatus
+{
+    Draft,
+    Finalizing,
+    Finalized,
+    Voided,
+}
+
+/// <summary>A line of an invoice: a meter's usage priced (<see cref="Meter"/> null for the plan's fixed fee). The amount is
+/// rounded to the currency's minor unit; the breakdown keeps the unrounded parts.</summary>
+public sealed record LineItem(string? Meter, string Description, string Model, decimal Quantity, decimal Amount, IReadOnlyList<ChargeLine> Breakdown);
+
+/// <summary>A meter's usage in a period with the price in force at its start.</summary>
+public sealed record MeterUsage(string Meter, PriceSpec Price, decimal Quantity, long Events);
+
+public sealed record InvoiceTotals(IReadOnlyList<LineItem> Lines, decimal Subtotal, decimal TaxRate, decimal Tax, decimal Total);
+
+/// <summary>How an invoice's figures follow from usage and prices (API.md, Invoices).</summary>
+public static class InvoiceCalculator
+{
+    public static InvoiceTotals Build(string planCode, decimal fixedFee, string currency, decimal taxRate, IEnumerable<MeterUsage> usage)
+    {
+        var lines = new List<LineItem>();
+        if (fixedFee != 0)
+        {
+            lines.Add(new LineItem(null, $"Plan {planCode}: fixed fee", ChargeModel.Flat.ToWire(), 1, Money.Round(fixedFee, currency),
+                [new ChargeLine(0, null, 1, 0, fixedFee, fixedFee)]));
+        }
+
+        foreach (MeterUsage u in usage.OrderBy(u => u.Meter, StringComparer.Ordinal))
+        {
+            Charge charge = ChargeModels.Price(u.Price, u.Quantity, u.Events);
+            lines.Add(new LineItem(u.Meter, $"{u.Meter} ({u.Price.Model.ToWire()})", u.Price.Model.ToWire(), u.Quantity, Money.Round(charge.Amount, currency), charge.Breakdown));
+        }
+
+        return Totals(lines, currency, taxRate);
+    }
+
+    /// <summary>Subtotal is the sum of the rounded lines; tax = round(subtotal × rate); total = subtotal + tax.</summary>
+    public static InvoiceTotals Totals(IReadOnlyList<LineItem> lines, string currency, decimal taxRate)
+    {
+        decimal subtotal = lines.Sum(l => l.Amount);
+        decimal tax = Money.Round(subtotal * taxRate, currency);
+        return new InvoiceTotals(lines, subtotal, taxRate, tax, subtotal + tax);
+    }
+
+    /// <summary>The adjustment from what was billed to what is due now: one line per meter (and fixed fee) whose amount
+    /// changed, holding the difference.</summary>
+    public static InvoiceTotals Adjustment(IReadOnlyList<LineItem> billed, InvoiceTotals due, string currency)
+    {
+        var lines = new List<LineItem>();
+        var before = billed.GroupBy(l => l.Meter ?? string.Empty).ToDictionary(g => g.Key, g => (Quantity: g.Sum(l => l.Quantity), Amount: g.Sum(l => l.Amount)));
+        var after = due.Lines.ToDictionary(l => l.Meter ?? string.Empty);
+        foreach (string key in before.Keys.Union(after.Keys).Order(StringComparer.Ordinal))
+        {
+            (decimal q0, decimal a0) = before.GetValueOrDefault(key);
+            LineItem? now = after.GetValueOrDefault(key);
+            decimal difference = (now?.Amount ?? 0) - a0;
+            if (difference != 0)
+            {
+                lines.Add(new LineItem(now?.Meter ?? (key.Length == 0 ? null : key), $"Adjustment: {now?.Description ?? key}", now?.Model ?? "adjustment",
+                    (now?.Quantity ?? 0) - q0, difference, now?.Breakdown ?? []));
+            }
+        }
+
+        return Totals(lines, currency, due.TaxRate);
+    }
+
+    /// <summary>Usage of a billing period is counted by whole UTC hours (as it is kept): the hours starting in the period.</summary>
+    public static (DateTimeOffset From, DateTimeOffset To) UsageRange(DateTimeOffset periodStart, DateTimeOffset periodEnd)
+        => (Usage.UsageCalculator.HourOf(periodStart) == periodStart ? periodStart : Usage.UsageCalculator.HourOf(periodStart).AddHours(1),
+            Usage.UsageCalculator.HourOf(periodEnd) == periodEnd ? periodEnd : Usage.UsageCalculator.HourOf(periodEnd).AddHours(1));
+}
+
+/// <summary>Periods of a subscription whose invoice is finalized (or being finalized): events in them are refused.</summary>
+public interface IClosedPeriods
+{
+    Task<IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)>> ListAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,146 @@
+using System.Threading.Channels;
+using Metering.Grains.Catalog;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Metering.Silo.Billing;
+
+/// <summary>Billing runs: a draft invoice for every subscription period ended before a time that has none. A run works in the
+/// background and reports its progress; running it again creates no second invoice (the unique index decides).</summary>
+public sealed class BillingRunService(NpgsqlDataSource dataSource, InvoiceService invoices, BillingStore store, TimeProvider time, ILogger<BillingRunService> logger)
+    : BackgroundService
+{
+    /// <summary>Invoices generated at once by a run.</summary>
+    public const int Parallelism = 4;
+
+    private const string InsertSql = "INSERT INTO billing_runs (id, tenant_id, period_end_before, status, created_at) VALUES ($1, $2, $3, 'running', $4)";
+    private const string SelectSql = "SELECT id, period_end_before, status, total, done, failed, created, created_at, completed_at FROM billing_runs WHERE tenant_id = $1 AND id = $2";
+    private const string ProgressSql = "UPDATE billing_runs SET total = $3, done = $4, failed = $5, created = $6, status = $7, completed_at = $8 WHERE tenant_id = $1 AND id = $2";
+    private const string UnfinishedSql = "SELECT tenant_id, id, period_end_before FROM billing_runs WHERE status = 'running'";
+    private const string SubscriptionsSql = """
+        SELECT s.id, s.customer_id, s.plan_code, p.billing_interval, s.started_at, s.created_at
+        FROM subscriptions s JOIN plans p ON p.tenant_id = s.tenant_id AND p.code = s.plan_code
+        WHERE s.tenant_id = $1 AND s.started_at < $2
+        """;
+
+    private readonly Channel<(string Tenant, Guid Id, DateTimeOffset Before)> _queue = Channel.CreateUnbounded<(string, Guid, DateTimeOffset)>();
+
+    public async Task<Guid> StartAsync(string tenant, DateTimeOffset periodEndBefore, CancellationToken ct = default)
+    {
+        var id = Guid.NewGuid();
+        await using NpgsqlCommand command = dataSource.CreateCommand(InsertSql);
+        command.AddPositional(id, tenant, periodEndBefore, time.GetUtcNow());
+        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        await _queue.Writer.WriteAsync((tenant, id, periodEndBefore), ct).ConfigureAwait(false);
+        return id;
+    }
+
+    public async Task<BillingRun?> GetAsync(string tenant, Guid id, CancellationToken ct = default)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(SelectSql);
+        command.AddPositional(tenant, id);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        return await reader.ReadAsync(ct).ConfigureAwait(false)
+            ? new BillingRun(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4),
+                reader.GetInt32(5), reader.GetInt32(6), reader.GetFieldValue<DateTimeOffset>(7), reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8))
+            : null;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Runs interrupted by a stop resume from the start: what they generated is skipped as already invoiced.
+        await using (NpgsqlCommand unfinished = dataSource.CreateCommand(UnfinishedSql))
+        {
+            await using NpgsqlDataReader reader = await unfinished.ExecuteReaderAsync(stoppingToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(stoppingToken).ConfigureAwait(false))
+            {
+                await _queue.Writer.WriteAsync((reader.GetString(0), reader.GetGuid(1), reader.GetFieldValue<DateTimeOffset>(2)), stoppingToken).ConfigureAwait(false);
+            }
+        }
+
+        await foreach ((string tenant, Guid id, DateTimeOffset before) in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await RunAsync(tenant, id, before, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogError(ex, "Billing run {Run} failed", id);
+            }
+        }
+    }
+
+    private async Task RunAsync(string tenant, Guid id, DateTimeOffset before, CancellationToken ct)
+    {
+        HashSet<(string, DateTimeOffset)> invoiced = await store.InvoicedPeriodsAsync(tenant, ct).ConfigureAwait(false);
+        var work = new List<(Subscription Subscription, BillingPeriod Period)>();
+        await using (NpgsqlCommand command = dataSource.CreateCommand(SubscriptionsSql))
+        {
+            command.AddPositional(tenant, before);
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                CatalogNames.TryParseInterval(reader.GetString(3), out BillingInterval interval);
+                var subscription = new Subscription(reader.GetString(0), reader.GetString(1), reader.GetString(2), interval,
+                    reader.GetFieldValue<DateTimeOffset>(4), [], reader.GetFieldValue<DateTimeOffset>(5));
+                for (long k = 0; ; k++)
+                {
+                    DateTimeOffset start = BillingPeriod.StartOf(subscription.StartedAt, interval, k);
+                    DateTimeOffset end = BillingPeriod.StartOf(subscription.StartedAt, interval, k + 1);
+                    if (end > before)
+                    {
+                        break;
+                    }
+
+                    if (!invoiced.Contains((subscription.Id, start)))
+                    {
+                        work.Add((subscription, new BillingPeriod(start, end)));
+                    }
+                }
+            }
+        }
+
+        int done = 0, failed = 0, created = 0;
+        await ReportAsync(tenant, id, work.Count, 0, 0, 0, completed: false, ct).ConfigureAwait(false);
+        var cache = new BillingCache();
+        using var progress = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        Task reporter = Task.Run(async () =>
+        {
+            while (await progress.WaitForNextTickAsync(ct).ConfigureAwait(false))
+            {
+                await ReportAsync(tenant, id, work.Count, Volatile.Read(ref done), Volatile.Read(ref failed), Volatile.Read(ref created), false, ct).ConfigureAwait(false);
+            }
+        }, ct);
+        await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct }, async (item, token) =>
+        {
+            try
+            {
+                InvoiceOutcome outcome = await invoices.CreateForPeriodAsync(tenant, item.Subscription, item.Period, cache, token).ConfigureAwait(false);
+                if (outcome.Invoice is not null)
+                {
+                    Interlocked.Increment(ref created);
+                }
+            }
+            catch (Exception ex) when (!token.IsCancellationRequested)
+            {
+                logger.LogWarning(ex, "Billing run {Run}: subscription {Subscription} period {Start} failed", id, item.Subscription.Id, item.Period.Start);
+                Interlocked.Increment(ref failed);
+                return;
+            }
+
+            Interlocked.Increment(ref done);
+        }).ConfigureAwait(false);
+        progress.Dispose();
+        await reporter.ConfigureAwait(false);
+        await ReportAsync(tenant, id, work.Count, done, failed, created, completed: true, ct).ConfigureAwait(false);
+    }
+
+    private async Task ReportAsync(string tenant, Guid id, int total, int done, int failed, int created, bool completed, CancellationToken ct)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(ProgressSql);
+        command.AddPositional(tenant, id, total, done, failed, created, completed ? "completed" : "running", completed ? time.GetUtcNow() : DBNull.Value);
+        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,271 @@
+using System.Text.Json;
+using Metering.Grains.Pricing;
+using Npgsql;
+
+namespace Metering.Silo.Billing;
+
+/// <summary>An entry of a plan's price book for one meter, in force over [<see cref="EffectiveFrom"/>, <see cref="EffectiveTo"/>).</summary>
+public sealed record PriceEntry(Guid Id, string PlanCode, string MeterCode, PriceSpec Price, string PropertiesJson, DateTimeOffset EffectiveFrom, DateTimeOffset? EffectiveTo, DateTimeOffset CreatedAt);
+
+public sealed record Invoice(
+    Guid Id,
+    string SubscriptionId,
+    string CustomerId,
+    string PlanCode,
+    string Currency,
+    DateTimeOffset PeriodStart,
+    DateTimeOffset PeriodEnd,
+    InvoiceStatus Status,
+    string Kind,
+    Guid? Adjusts,
+    InvoiceTotals Totals,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? FinalizedAt,
+    DateTimeOffset? VoidedAt);
+
+public sealed record BillingRun(Guid Id, DateTimeOffset PeriodEndBefore, string Status, int Total, int Done, int Failed, int Created, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
+
+public sealed record ReratingJob(Guid Id, IReadOnlyList<string> CustomerIds, DateTimeOffset From, DateTimeOffset To, string Status, int Recomputed, int Adjustments, string? Error, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
+
+public enum PriceInsert
+{
+    Created,
+    Overlap,
+}
+
+/// <summary>Price books, invoices, billing runs and re-rating jobs in PostgreSQL.</summary>
+public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
+{
+    public const string Standard = "standard";
+    public const string AdjustmentKind = "adjustment";
+
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.General);
+
+    private const string InsertPriceSql = """
+        INSERT INTO prices (id, tenant_id, plan_code, meter_code, model, properties, effective_from, effective_to, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)
+        """;
+
+    private const string PriceColumns = "id, plan_code, meter_code, model, properties::text, effective_from, effective_to, created_at";
+
+    private const string PlanPricesSql = "SELECT " + PriceColumns + " FROM prices WHERE tenant_id = $1 AND plan_code = $2 ORDER BY meter_code, effective_from";
+
+    private const string PricesInForceSql = "SELECT " + PriceColumns + """
+         FROM prices WHERE tenant_id = $1 AND plan_code = $2 AND effective_from <= $3 AND (effective_to IS NULL OR effective_to > $3)
+        ORDER BY meter_code
+        """;
+
+    private const string InvoiceColumns = """
+        id, subscription_id, customer_id, plan_code, currency, period_start, period_end, status, kind, adjusts, line_items::text,
+        subtotal, tax_rate, tax, total, created_at, finalized_at, voided_at
+        """;
+
+    private const string InsertInvoiceSql = """
+        INSERT INTO invoices (id, tenant_id, subscription_id, customer_id, plan_code, currency, period_start, period_end, status, kind, adjusts,
+                              line_items, subtotal, tax_rate, tax, total, created_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, $16, $17, $17)
+        ON CONFLICT DO NOTHING
+        """;
+
+    private const string ExistingInvoiceSql = """
+        SELECT id FROM invoices WHERE tenant_id = $1 AND subscription_id = $2 AND period_start = $3 AND kind = 'standard' AND status <> 'voided'
+        """;
+
+    private const string InvoiceSql = "SELECT " + InvoiceColumns + " FROM invoices WHERE tenant_id = $1 AND id = $2";
+
+    private const string ListInvoicesSql = "SELECT " + InvoiceColumns + """
+         FROM invoices WHERE tenant_id = $1 AND ($2::text IS NULL OR subscription_id = $2) AND ($3::text IS NULL OR status = $3)
+        ORDER BY period_start DESC, created_at DESC LIMIT $4
+        """;
+
+    private const string UpdateTotalsSql = """
+        UPDATE invoices SET line_items = $3::jsonb, subtotal = $4, tax_rate = $5, tax = $6, total = $7, updated_at = $8
+        WHERE tenant_id = $1 AND id = $2 AND status = $9
+        """;
+
+    private const string SetStatusSql = """
+        UPDATE invoices SET status = $3, updated_at = $5,
+            finalized_at = CASE WHEN $3 = 'finalized' THEN $5 ELSE finalized_at END,
+            voided_at = CASE WHEN $3 = 'voided' THEN $5 ELSE voided_at END
+        WHERE tenant_id = $1 AND id = $2 AND status = ANY ($4)
+        """;
+
+    private const string ClosedSql = """
+        SELECT period_start, period_end FROM invoices
+        WHERE tenant_id = $1 AND subscription_id = $2 AND kind = 'standard' AND status IN ('finalizing', 'finalized')
+        """;
+
+    private const string InvoicedPeriodsSql = """
+        SELECT subscription_id, period_start FROM invoices WHERE tenant_id = $1 AND kind = 'standard' AND status <> 'voided'
+        """;
+
+    private const string InScopeSql = "SELECT " + InvoiceColumns + """
+         FROM invoices WHERE tenant_id = $1 AND customer_id = ANY ($2) AND kind = 'standard' AND status IN ('draft', 'finalized')
+          AND period_start < $4 AND period_end > $3
+        ORDER BY period_start
+        """;
+
+    private const string AdjustmentsSql = "SELECT " + InvoiceColumns + " FROM invoices WHERE tenant_id = $1 AND adjusts = $2 AND status <> 'voided'";
+
+    public async Task<PriceInsert> InsertPriceAsync(string tenantId, PriceEntry entry, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(InsertPriceSql);
+        command.AddPositional(entry.Id, tenantId, entry.PlanCode, entry.MeterCode, entry.Price.Model.ToWire(), entry.PropertiesJson, entry.EffectiveFrom,
+            (object?)entry.EffectiveTo ?? DBNull.Value, entry.CreatedAt);
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return PriceInsert.Created;
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ExclusionViolation)
+        {
+            return PriceInsert.Overlap;
+        }
+    }
+
+    public Task<IReadOnlyList<PriceEntry>> PricesAsync(string tenantId, string planCode, CancellationToken cancellationToken = default)
+        => ReadPricesAsync(PlanPricesSql, [tenantId, planCode], cancellationToken);
+
+    /// <summary>The entries of a plan in force at <paramref name="at"/> (a period's start): one per meter at most.</summary>
+    public Task<IReadOnlyList<PriceEntry>> PricesInForceAsync(string tenantId, string planCode, DateTimeOffset at, CancellationToken cancellationToken = default)
+        => ReadPricesAsync(PricesInForceSql, [tenantId, planCode, at], cancellationToken);
+
+    private async Task<IReadOnlyList<PriceEntry>> ReadPricesAsync(string sql, object[] parameters, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(sql);
+        command.AddPositional(parameters);
+        var entries = new List<PriceEntry>();
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ChargeModels.TryParseModel(reader.GetString(3), out ChargeModel model);
+            string properties = reader.GetString(4);
+            using JsonDocument document = JsonDocument.Parse(properties);
+            PriceSpec price = ChargeModels.Parse(model, document.RootElement, new Dictionary<string, string>())
+                ?? throw new InvalidOperationException($"Stored price {reader.GetGuid(0)} does not parse.");
+            entries.Add(new PriceEntry(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), price, properties,
+                reader.GetFieldValue<DateTimeOffset>(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6), reader.GetFieldValue<DateTimeOffset>(7)));
+        }
+
+        return entries;
+    }
+
+    /// <summary>Inserts an invoice; for a standard one, returns the id of the existing invoice of that period instead when there is one.</summary>
+    public async Task<Guid?> InsertInvoiceAsync(string tenantId, Invoice invoice, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(InsertInvoiceSql);
+        InvoiceTotals t = invoice.Totals;
+        command.AddPositional(invoice.Id, tenantId, invoice.SubscriptionId, invoice.CustomerId, invoice.PlanCode, invoice.Currency, invoice.PeriodStart,
+            invoice.PeriodEnd, Wire(invoice.Status), invoice.Kind, (object?)invoice.Adjusts ?? DBNull.Value, JsonSerializer.Serialize(t.Lines, s_json),
+            t.Subtotal, t.TaxRate, t.Tax, t.Total, invoice.CreatedAt);
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
+        {
+            return null;
+        }
+
+        await using NpgsqlCommand existing = dataSource.CreateCommand(ExistingInvoiceSql);
+        existing.AddPositional(tenantId, invoice.SubscriptionId, invoice.PeriodStart);
+        object? id = await existing.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return id as Guid? ?? Guid.Empty; // Guid.Empty: voided meanwhile; the caller may try again.
+    }
+
+    public async Task<Invoice?> InvoiceAsync(string tenantId, Guid id, CancellationToken cancellationToken = default)
+        => (await ReadInvoicesAsync(InvoiceSql, [tenantId, id], cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+
+    public Task<IReadOnlyList<Invoice>> InvoicesAsync(string tenantId, string? subscriptionId, InvoiceStatus? status, int limit, CancellationToken cancellationToken = default)
+    {
+        var parameters = new NpgsqlParameter[]
+        {
+            new() { Value = tenantId },
+            new() { Value = (object?)subscriptionId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+            new() { Value = status is null ? DBNull.Value : Wire(status.Value), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+            new() { Value = limit },
+        };
+        return ReadInvoicesAsync(ListInvoicesSql, parameters, cancellationToken);
+    }
+
+    /// <summary>Standard invoices of the customers whose period overlaps [from, to), drafts and finalized.</summary>
+    public Task<IReadOnlyList<Invoice>> InvoicesInScopeAsync(string tenantId, IReadOnlyList<string> customerIds, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+        => ReadInvoicesAsync(InScopeSql, [tenantId, customerIds.ToArray(), from, to], cancellationToken);
+
+    public Task<IReadOnlyList<Invoice>> AdjustmentsOfAsync(string tenantId, Guid invoiceId, CancellationToken cancellationToken = default)
+        => ReadInvoicesAsync(AdjustmentsSql, [tenantId, invoiceId], cancellationToken);
+
+    private async Task<IReadOnlyList<Invoice>> ReadInvoicesAsync(string sql, object[] parameters, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(sql);
+        foreach (object parameter in parameters)
+        {
+            command.Parameters.Add(parameter as NpgsqlParameter ?? new NpgsqlParameter { Value = parameter });
+        }
+
+        var invoices = new List<Invoice>();
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var lines = JsonSerializer.Deserialize<List<LineItem>>(reader.GetString(10), s_json)!;
+            var totals = new InvoiceTotals(lines, reader.GetDecimal(11), reader.GetDecimal(12), reader.GetDecimal(13), reader.GetDecimal(14));
+            invoices.Add(new Invoice(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                reader.GetFieldValue<DateTimeOffset>(5), reader.GetFieldValue<DateTimeOffset>(6), ParseStatus(reader.GetString(7)), reader.GetString(8),
+                reader.IsDBNull(9) ? null : reader.GetGuid(9), totals, reader.GetFieldValue<DateTimeOffset>(15),
+                reader.IsDBNull(16) ? null : reader.GetFieldValue<DateTimeOffset>(16), reader.IsDBNull(17) ? null : reader.GetFieldValue<DateTimeOffset>(17)));
+        }
+
+        return invoices;
+    }
+
+    /// <summary>Replaces the figures of an invoice that is still in <paramref name="status"/>; false if it is not.</summary>
+    public async Task<bool> UpdateTotalsAsync(string tenantId, Guid id, InvoiceTotals totals, InvoiceStatus status, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(UpdateTotalsSql);
+        command.AddPositional(tenantId, id, JsonSerializer.Serialize(totals.Lines, s_json), totals.Subtotal, totals.TaxRate, totals.Tax, totals.Total, now, Wire(status));
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Moves an invoice to <paramref name="to"/> if it is in one of <paramref name="from"/>; false if it is not.</summary>
+    public async Task<bool> SetStatusAsync(string tenantId, Guid id, InvoiceStatus to, InvoiceStatus[] from, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(SetStatusSql);
+        command.AddPositional(tenantId, id, Wire(to), from.Select(Wire).ToArray(), now);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    public async Task<IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)>> ListAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(ClosedSql);
+        command.AddPositional(tenantId, subscriptionId);
+        var periods = new List<(DateTimeOffset, DateTimeOffset)>();
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            periods.Add(InvoiceCalculator.UsageRange(reader.GetFieldValue<DateTimeOffset>(0), reader.GetFieldValue<DateTimeOffset>(1)));
+        }
+
+        return periods;
+    }
+
+    /// <summary>Every (subscription, period start) of the tenant that has a standard invoice not voided.</summary>
+    public async Task<HashSet<(string, DateTimeOffset)>> InvoicedPeriodsAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(InvoicedPeriodsSql);
+        command.AddPositional(tenantId);
+        var periods = new HashSet<(string, DateTimeOffset)>();
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            periods.Add((reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1)));
+        }
+
+        return periods;
+    }
+
+    public static string Wire(InvoiceStatus status) => status.ToString().ToLowerInvariant();
+
+    public static InvoiceStatus ParseStatus(string text) => Enum.Parse<InvoiceStatus>(text, ignoreCase: true);
+
+    public static bool TryParseStatus(string? text, out InvoiceStatus status)
+    {
+        status = InvoiceStatus.Draft;
+        return text is "draft" or "finalizing" or "finalized" or "voided" && Enum.TryParse(text, true, out status);
+    }
+}

@@ -1,0 +1,252 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Metering.Grains.Audit;
+using Metering.Grains.Catalog;
+using Metering.Grains.Pricing;
+using Metering.Grains.Subscriptions;
+using Metering.Grains.Usage;
+using Metering.Runtime;
+using Metering.Silo.Catalog;
+using Metering.Silo.Usage;
+
+namespace Metering.Silo.Billing;
+
+/// <summary>What became of an invoice command: the invoice, or a problem code (and the existing invoice's id on a conflict).</summary>
+public sealed record InvoiceOutcome(Invoice? Invoice, string? Code = null, string? Detail = null, Guid? ExistingId = null)
+{
+    public static InvoiceOutcome Problem(string code, string detail, Guid? existing = null) => new(null, code, detail, existing);
+}
+
+/// <summary>Plans, customers and prices read once for many invoices (a billing run).</summary>
+public sealed class BillingCache
+{
+    internal ConcurrentDictionary<string, Task<Plan?>> Plans { get; } = new(StringComparer.Ordinal);
+
+    internal ConcurrentDictionary<string, Task<Customer?>> Customers { get; } = new(StringComparer.Ordinal);
+
+    internal ConcurrentDictionary<(string, DateTimeOffset), Task<IReadOnlyList<PriceEntry>>> Prices { get; } = new();
+}
+
+/// <summary>Invoices: generated exactly once per subscription period, refreshed while draft, finalized (closing the period
+/// to late events), voided.</summary>
+public sealed class InvoiceService(BillingStore store, CatalogStore catalog, UsageReader usage, UsageHistory history, IGrainFactory grains, IAuditLog audit, TimeProvider time)
+{
+    public async Task<InvoiceOutcome> CreateAsync(string tenant, string subscriptionId, DateTimeOffset? periodStart, CancellationToken ct = default)
+    {
+        Subscription? subscription = await catalog.GetSubscriptionAsync(tenant, subscriptionId, ct).ConfigureAwait(false);
+        if (subscription is null)
+        {
+            return InvoiceOutcome.Problem("NOT_FOUND", $"Subscription '{subscriptionId}' was not found.");
+        }
+
+        DateTimeOffset now = time.GetUtcNow();
+        BillingPeriod period;
+        if (periodStart is { } start)
+        {
+            period = BillingPeriod.At(subscription.StartedAt, subscription.Interval, start);
+            if (period.Start != start)
+            {
+                return InvoiceOutcome.Problem("INVALID_REQUEST", $"'period_start' must be a period start of the subscription; the period containing it starts at {period.Start:O}.");
+            }
+
+            if (start > now)
+            {
+                return InvoiceOutcome.Problem("INVALID_REQUEST", "'period_start' is in the future: that period has not begun.");
+            }
+        }
+        else
+        {
+            BillingPeriod current = subscription.PeriodAt(now);
+            if (current.Start <= subscription.StartedAt)
+            {
+                return InvoiceOutcome.Problem("INVALID_REQUEST", "The subscription has no ended period yet; give 'period_start' to invoice the current one.");
+            }
+
+            period = BillingPeriod.At(subscription.StartedAt, subscription.Interval, current.Start.AddTicks(-1));
+        }
+
+        return await CreateForPeriodAsync(tenant, subscription, period, null, ct).ConfigureAwait(false);
+    }
+
+    internal async Task<InvoiceOutcome> CreateForPeriodAsync(string tenant, Subscription subscription, BillingPeriod period, BillingCache? cache, CancellationToken ct)
+    {
+        (InvoiceTotals totals, Plan plan) = await ComputeAsync(tenant, subscription, period, cache, ct).ConfigureAwait(false);
+        DateTimeOffset now = time.GetUtcNow();
+        var invoice = new Invoice(Guid.NewGuid(), subscription.Id, subscription.CustomerId, plan.Code, plan.Currency, period.Start, period.End,
+            InvoiceStatus.Draft, BillingStore.Standard, null, totals, now, null, null);
+        Guid? existing = await store.InsertInvoiceAsync(tenant, invoice, ct).ConfigureAwait(false);
+        if (existing is { } id)
+        {
+            return InvoiceOutcome.Problem("INVOICE_ALREADY_EXISTS", $"Subscription '{subscription.Id}' has an invoice for the period starting {period.Start:O}.", id);
+        }
+
+        Record(tenant, "invoice.created", invoice);
+        return new InvoiceOutcome(invoice);
+    }
+
+    public Task<Invoice?> GetAsync(string tenant, Guid id, CancellationToken ct = default) => store.InvoiceAsync(tenant, id, ct);
+
+    public async Task<InvoiceOutcome> RefreshAsync(string tenant, Guid id, CancellationToken ct = default)
+    {
+        Invoice? invoice = await store.InvoiceAsync(tenant, id, ct).ConfigureAwait(false);
+        if (invoice is null)
+        {
+            return NotFound(id);
+        }
+
+        if (invoice.Status != InvoiceStatus.Draft || invoice.Kind != BillingStore.Standard)
+        {
+            return InvoiceOutcome.Problem("INVOICE_NOT_DRAFT", $"Invoice {id} is {BillingStore.Wire(invoice.Status)}; only standard drafts are regenerated.");
+        }
+
+        return await RecomputeAsync(tenant, invoice, InvoiceStatus.Draft, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Closes the period (the subscription refuses its events from now on and commits those already accepted), prices
+    /// it one last time with everything accepted, and freezes the invoice.</summary>
+    public async Task<InvoiceOutcome> FinalizeAsync(string tenant, Guid id, CancellationToken ct = default)
+    {
+        Invoice? invoice = await store.InvoiceAsync(tenant, id, ct).ConfigureAwait(false);
+        if (invoice is null)
+        {
+            return NotFound(id);
+        }
+
+        switch (invoice.Status)
+        {
+            case InvoiceStatus.Finalized:
+                return new InvoiceOutcome(invoice);
+            case InvoiceStatus.Voided:
+                return InvoiceOutcome.Problem("INVOICE_VOIDED", $"Invoice {id} is voided.");
+        }
+
+        DateTimeOffset now = time.GetUtcNow();
+        if (invoice.Kind == BillingStore.Standard)
+        {
+            if (!await store.SetStatusAsync(tenant, id, InvoiceStatus.Finalizing, [InvoiceStatus.Draft, InvoiceStatus.Finalizing], now, ct).ConfigureAwait(false))
+            {
+                return await FinalizeAsync(tenant, id, ct).ConfigureAwait(false); // Changed meanwhile: answer from its new state.
+            }
+
+            await grains.GetGrain<ISubscriptionGrain>(SubscriptionKey.Of(tenant, invoice.SubscriptionId)).ReloadClosedPeriodsAsync().ConfigureAwait(false);
+            InvoiceOutcome priced = await RecomputeAsync(tenant, invoice with { Status = InvoiceStatus.Finalizing }, InvoiceStatus.Finalizing, ct).ConfigureAwait(false);
+            if (priced.Invoice is null)
+            {
+                return priced;
+            }
+        }
+
+        if (!await store.SetStatusAsync(tenant, id, InvoiceStatus.Finalized, [InvoiceStatus.Draft, InvoiceStatus.Finalizing], time.GetUtcNow(), ct).ConfigureAwait(false))
+        {
+            return await FinalizeAsync(tenant, id, ct).ConfigureAwait(false);
+        }
+
+        Invoice finalized = (await store.InvoiceAsync(tenant, id, ct).ConfigureAwait(false))!;
+        Record(tenant, "invoice.finalized", finalized);
+        return new InvoiceOutcome(finalized);
+    }
+
+    public async Task<InvoiceOutcome> VoidAsync(string tenant, Guid id, CancellationToken ct = default)
+    {
+        Invoice? invoice = await store.InvoiceAsync(tenant, id, ct).ConfigureAwait(false);
+        if (invoice is null)
+        {
+            return NotFound(id);
+        }
+
+        if (invoice.Status == InvoiceStatus.Voided)
+        {
+            return new InvoiceOutcome(invoice);
+        }
+
+        if (!await store.SetStatusAsync(tenant, id, InvoiceStatus.Voided, [InvoiceStatus.Draft, InvoiceStatus.Finalizing, InvoiceStatus.Finalized], time.GetUtcNow(), ct).ConfigureAwait(false))
+        {
+            return await VoidAsync(tenant, id, ct).ConfigureAwait(false);
+        }
+
+        if (invoice.Kind == BillingStore.Standard && invoice.Status != InvoiceStatus.Draft)
+        {
+            // The period is open again: its events are accepted, and a new invoice may be generated for it.
+            await grains.GetGrain<ISubscriptionGrain>(SubscriptionKey.Of(tenant, invoice.SubscriptionId)).ReloadClosedPeriodsAsync().ConfigureAwait(false);
+        }
+
+        Invoice voided = (await store.InvoiceAsync(tenant, id, ct).ConfigureAwait(false))!;
+        Record(tenant, "invoice.voided", voided);
+        return new InvoiceOutcome(voided);
+    }
+
+    /// <summary>Re-rates a finalized invoice: the difference between what is due now and what was billed (with earlier
+    /// adjustments) becomes an adjustment invoice; null when nothing changed.</summary>
+    internal async Task<Invoice?> AdjustAsync(string tenant, Invoice invoice, CancellationToken ct)
+    {
+        Subscription subscription = (await catalog.GetSubscriptionAsync(tenant, invoice.SubscriptionId, ct).ConfigureAwait(false))!;
+        (InvoiceTotals due, _) = await ComputeAsync(tenant, subscription, new BillingPeriod(invoice.PeriodStart, invoice.PeriodEnd), null, ct).ConfigureAwait(false);
+        IReadOnlyList<Invoice> earlier = await store.AdjustmentsOfAsync(tenant, invoice.Id, ct).ConfigureAwait(false);
+        List<LineItem> billed = [.. invoice.Totals.Lines, .. earlier.SelectMany(a => a.Totals.Lines)];
+        InvoiceTotals difference = InvoiceCalculator.Adjustment(billed, due, invoice.Currency);
+        if (difference.Lines.Count == 0)
+        {
+            return null;
+        }
+
+        var adjustment = new Invoice(Guid.NewGuid(), invoice.SubscriptionId, invoice.CustomerId, invoice.PlanCode, invoice.Currency, invoice.PeriodStart,
+            invoice.PeriodEnd, InvoiceStatus.Draft, BillingStore.AdjustmentKind, invoice.Id, difference, time.GetUtcNow(), null, null);
+        await store.InsertInvoiceAsync(tenant, adjustment, ct).ConfigureAwait(false);
+        Record(tenant, "invoice.created", adjustment);
+        return adjustment;
+    }
+
+    internal async Task<InvoiceOutcome> RecomputeAsync(string tenant, Invoice invoice, InvoiceStatus status, CancellationToken ct)
+    {
+        Subscription? subscription = await catalog.GetSubscriptionAsync(tenant, invoice.SubscriptionId, ct).ConfigureAwait(false);
+        (InvoiceTotals totals, _) = await ComputeAsync(tenant, subscription!, new BillingPeriod(invoice.PeriodStart, invoice.PeriodEnd), null, ct).ConfigureAwait(false);
+        if (!await store.UpdateTotalsAsync(tenant, invoice.Id, totals, status, time.GetUtcNow(), ct).ConfigureAwait(false))
+        {
+            return InvoiceOutcome.Problem("INVOICE_NOT_DRAFT", $"Invoice {invoice.Id} changed state meanwhile.");
+        }
+
+        return new InvoiceOutcome((await store.InvoiceAsync(tenant, invoice.Id, ct).ConfigureAwait(false))!);
+    }
+
+    /// <summary>Prices a period: the plan's fixed fee, and each meter priced in the plan's book at the period's start with its
+    /// usage over the period (whole hours starting in it).</summary>
+    private async Task<(InvoiceTotals Totals, Plan Plan)> ComputeAsync(string tenant, Subscription subscription, BillingPeriod period, BillingCache? cache, CancellationToken ct)
+    {
+        Plan plan = await Cached(cache?.Plans, subscription.PlanCode, () => catalog.GetPlanAsync(tenant, subscription.PlanCode, ct)).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Plan {subscription.PlanCode} is missing.");
+        Customer customer = await Cached(cache?.Customers, subscription.CustomerId, () => catalog.GetCustomerAsync(tenant, subscription.CustomerId, ct)).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Customer {subscription.CustomerId} is missing.");
+        IReadOnlyList<PriceEntry> prices = await Cached(cache?.Prices, (plan.Code, period.Start), () => store.PricesInForceAsync(tenant, plan.Code, period.Start, ct)).ConfigureAwait(false);
+        TenantMeters meters = await catalog.GetMetersAsync(tenant, ct).ConfigureAwait(false);
+        (DateTimeOffset from, DateTimeOffset to) = InvoiceCalculator.UsageRange(period.Start, period.End);
+        bool ended = period.End <= subscription.PeriodAt(time.GetUtcNow()).Start;
+        var usages = new List<MeterUsage>(prices.Count);
+        foreach (PriceEntry price in prices)
+        {
+            Meter meter = meters.Find(price.MeterCode) ?? throw new InvalidOperationException($"Meter {price.MeterCode} is missing.");
+            var query = new UsageQuery(meter.Code, from, to, UsageWindow.None, []);
+            // An ended period is read from the history directly, so billing many subscriptions does not activate their grains.
+            UsageResult result = ended
+                ? await history.QueryAsync(tenant, subscription.Id, meter, query, ct).ConfigureAwait(false)
+                : await usage.ReadAsync(tenant, subscription.Id, meter, query, ct).ConfigureAwait(false);
+            usages.Add(new MeterUsage(meter.Code, price.Price, result.Value ?? 0, result.Events));
+        }
+
+        return (InvoiceCalculator.Build(plan.Code, plan.FixedFee, plan.Currency, customer.TaxRate, usages), plan);
+    }
+
+    private static Task<T> Cached<TKey, T>(ConcurrentDictionary<TKey, Task<T>>? cache, TKey key, Func<Task<T>> load) where TKey : notnull
+        => cache is null ? load() : cache.GetOrAdd(key, _ => load());
+
+    private static InvoiceOutcome NotFound(Guid id) => InvoiceOutcome.Problem("NOT_FOUND", $"Invoice {id} was not found.");
+
+    private void Record(string tenant, string action, Invoice invoice)
+        => audit.Record(new AuditEntry(tenant, time.GetUtcNow(), action, "api", invoice.SubscriptionId, JsonSerializer.Serialize(new
+        {
+            invoice_id = invoice.Id,
+            kind = invoice.Kind,
+            period_start = invoice.PeriodStart,
+            total = invoice.Totals.Total,
+            currency = invoice.Currency,
+        })));
+}
