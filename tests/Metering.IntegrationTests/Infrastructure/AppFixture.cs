@@ -52,6 +52,8 @@ public sealed class AppFixture : IAsyncLifetime
             ["METERING_ADMIN_KEY"] = AdminKey,
             ["METERING_BOOTSTRAP_API_KEY"] = "bootstrap-key",
             ["Rollup:Interval"] = "01:00:00",
+            // Re-rating jobs stay pending a moment, so a test can see an overlapping job refused.
+            ["Rerating:StartDelay"] = "00:00:00.5",
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
