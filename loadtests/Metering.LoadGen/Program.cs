@@ -5,6 +5,7 @@ using Metering.Client;
 // Open-model load generator: requests start at a fixed arrival rate whatever the answers do, and latency is measured
 // from each request's intended send time (no coordinated omission). Loopback only; bounded in count and time.
 //   dotnet run --project loadtests/Metering.LoadGen -- <url> <admin-key> <scenario: batch|single|check|consume> <rate/s> <seconds> [batch-size]
+//   dotnet run --project loadtests/Metering.LoadGen -- <url> <admin-key> billing <subscriptions>
 string url = args.Length > 0 ? args[0] : "http://127.0.0.1:8080";
 string adminKey = args.Length > 1 ? args[1] : "admin";
 string scenario = args.Length > 2 ? args[2] : "single";
@@ -19,6 +20,11 @@ if (!target.IsLoopback)
 }
 
 const int subscriptions = 50;
+if (scenario == "billing")
+{
+    return await BillingRun.RunAsync(target, adminKey, (int)rate);
+}
+
 using var admin = new MeteringClient(target, adminKey);
 string tenant = "load_" + Guid.NewGuid().ToString("N")[..8];
 (int status, System.Text.Json.JsonElement created) = await admin.PostAsync("/admin/v1/tenants", new { id = tenant });

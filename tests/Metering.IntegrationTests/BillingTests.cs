@@ -149,6 +149,10 @@ public sealed class BillingTests(AppFixture app)
         Assert.Equal("0.36", invoice.Str("total"));
         Assert.Equal("USD", invoice.Str("currency"));
 
+        // The plan's meters are the priced ones.
+        JsonElement current = await OkAsync(client.GetJsonAsync("/v1/subscriptions/sub_1/usage/current"));
+        Assert.Equal("llm_tokens", Assert.Single(current.GetProperty("meters").EnumerateArray()).Str("meter"));
+
         JsonElement fetched = await OkAsync(client.GetJsonAsync($"/v1/invoices/{invoice.Str("id")}"));
         Assert.Equal(invoice.Str("total"), fetched.Str("total"));
         JsonElement listed = await OkAsync(client.GetJsonAsync("/v1/invoices?subscription_id=sub_1&status=draft"));

@@ -3,6 +3,7 @@ using Metering.Grains.Catalog;
 using Metering.Grains.Subscriptions;
 using Metering.Grains.Usage;
 using Metering.Runtime;
+using Metering.Silo.Billing;
 using Metering.Silo.Catalog;
 using Metering.Silo.Usage;
 
@@ -91,7 +92,7 @@ public static class UsageApi
         return TypedResults.Json(UsageJson(result), Wire.Json);
     }
 
-    private static async Task<IResult> GetCurrentUsage(string id, HttpContext http, CatalogStore catalog, UsageReader reader, CancellationToken ct)
+    private static async Task<IResult> GetCurrentUsage(string id, HttpContext http, CatalogStore catalog, BillingStore prices, UsageReader reader, CancellationToken ct)
     {
         string tenant = http.Tenant();
         Subscription? subscription = await catalog.GetSubscriptionAsync(tenant, id, ct);
@@ -103,8 +104,16 @@ public static class UsageApi
         BillingPeriod period = subscription.PeriodAt(catalog.Now);
         DateTimeOffset from = UsageCalculator.HourOf(period.Start);
         DateTimeOffset to = UsageCalculator.HourOf(period.End) == period.End ? period.End : UsageCalculator.HourOf(period.End).AddHours(1);
+        // The plan's meters are those its price book prices now; a plan without any price shows every meter of the tenant.
+        IReadOnlyList<PriceEntry> inForce = await prices.PricesInForceAsync(tenant, subscription.PlanCode, catalog.Now, ct);
+        IEnumerable<Meter> planMeters = (await catalog.GetMetersAsync(tenant, ct)).Meters;
+        if (inForce.Count > 0)
+        {
+            planMeters = planMeters.Where(m => inForce.Any(p => p.MeterCode == m.Code));
+        }
+
         var meters = new List<object>();
-        foreach (Meter meter in (await catalog.GetMetersAsync(tenant, ct)).Meters)
+        foreach (Meter meter in planMeters)
         {
             UsageResult result = await reader.ReadAsync(tenant, subscription.Id, meter, new UsageQuery(meter.Code, from, to, UsageWindow.None, []), ct);
             meters.Add(UsageJson(result));
