@@ -258,13 +258,13 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
             }
         }
 
+        var stored = new Dictionary<(string, string), (Guid Id, byte[] Hash)>();
         if (missing.Count > 0)
         {
             // Keys accepted before (by an earlier request, or a racing one on another grain): compare payloads.
             await using NpgsqlCommand existing = new(ExistingSql, connection);
             existing.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = missing.Select(r => tenants[r]).ToArray() });
             existing.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = missing.Select(r => keys[r]).ToArray() });
-            var stored = new Dictionary<(string, string), (Guid Id, byte[] Hash)>();
             await using (NpgsqlDataReader reader = await existing.ExecuteReaderAsync().ConfigureAwait(false))
             {
                 while (await reader.ReadAsync().ConfigureAwait(false))
@@ -285,11 +285,13 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
         foreach ((AppendRequest request, int i, (AppendRequest Request, int Index) first) in repeats)
         {
             IngestOutcome firstOutcome = first.Request.Outcomes[first.Index];
+            // Compare with the stored payload: the first copy's when it was created now, the earlier event's otherwise.
+            byte[]? storedHash = firstOutcome.Status == IngestStatus.Created
+                ? first.Request.Events[first.Index].PayloadHash
+                : stored.TryGetValue((request.TenantId, request.Events[i].IdempotencyKey), out var original) ? original.Hash : null;
             request.Outcomes[i] = firstOutcome.Status == IngestStatus.Failed
                 ? firstOutcome
-                : Settle(request.Events[i].PayloadHash, firstOutcome.EventId, firstOutcome.Status == IngestStatus.Created
-                    ? first.Request.Events[first.Index].PayloadHash
-                    : null);
+                : Settle(request.Events[i].PayloadHash, firstOutcome.EventId, storedHash);
         }
     }
 
