@@ -64,16 +64,27 @@ public sealed class JsonBody
 
     public void Fail(string field, string message) => _errors.TryAdd(_prefix + field, [message]);
 
+    /// <summary>The field when it is present and not null; a missing required field is reported.</summary>
+    private bool TryGet(string name, bool required, out JsonElement value)
+    {
+        if (Root.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (required)
+        {
+            Fail(name, $"'{name}' is required.");
+        }
+
+        return false;
+    }
+
     /// <summary>A nested object, read with the same error collection (fields named <c>name.field</c>).</summary>
     public JsonBody? Object(string name, bool required)
     {
-        if (!Root.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        if (!TryGet(name, required, out JsonElement value))
         {
-            if (required)
-            {
-                Fail(name, $"'{name}' is required.");
-            }
-
             return null;
         }
 
@@ -88,13 +99,8 @@ public sealed class JsonBody
 
     public string? String(string name, bool required, int maxLength = 255, Func<string, bool>? valid = null, string? rule = null)
     {
-        if (!Root.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        if (!TryGet(name, required, out JsonElement value))
         {
-            if (required)
-            {
-                Fail(name, $"'{name}' is required.");
-            }
-
             return null;
         }
 
@@ -117,13 +123,8 @@ public sealed class JsonBody
     /// <summary>A decimal given as a JSON number or a decimal string.</summary>
     public decimal? Decimal(string name, bool required, decimal? min = null)
     {
-        if (!Root.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        if (!TryGet(name, required, out JsonElement value))
         {
-            if (required)
-            {
-                Fail(name, $"'{name}' is required.");
-            }
-
             return null;
         }
 
@@ -162,13 +163,8 @@ public sealed class JsonBody
 
     public string[]? StringArray(string name, bool required, int maxItems = 100, int maxLength = 255)
     {
-        if (!Root.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        if (!TryGet(name, required, out JsonElement value))
         {
-            if (required)
-            {
-                Fail(name, $"'{name}' is required.");
-            }
-
             return null;
         }
 
