@@ -1,15 +1,8 @@
 using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
-using Metering.Grains.Audit;
-using Metering.Grains.Catalog;
-using Metering.Grains.Events;
 using Metering.Grains.Quotas;
-using Metering.Grains.Subscriptions;
-using Metering.Grains.Usage;
-using Metering.Runtime;
-using Microsoft.Extensions.DependencyInjection;
+using Metering.QuotaTesting;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Metering.Benchmarks;
 
@@ -33,21 +26,12 @@ public class QuotaCheckBenchmark
     /// <summary>A started silo with one configured, activated quota (10,000 per hour, 1,234 used).</summary>
     public static async Task<(IHost Host, IQuotaGrain Quota)> WarmQuotaAsync()
     {
-        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        GrainTypeRegistry grains = builder.Services.AddGrainRuntime(new SiloOptions());
-        grains.Add<IQuotaGrain, QuotaGrain>();
-        grains.Add<ISubscriptionGrain, RecordingSubscriptionGrain>();
-        builder.Services.AddSingleton<ICatalogReader, FixedCatalog>();
-        builder.Services.AddSingleton<IQuotaStore, NoEventsQuotaStore>();
-        builder.Services.AddSingleton<IAuditLog, NoAudit>();
-        IHost host = builder.Build();
-        await host.StartAsync();
-        IQuotaGrain quota = host.Services.GetRequiredService<IGrainFactory>().GetGrain<IQuotaGrain>(QuotaKey.Of("bench", "sub_1", "calls"));
+        IHost host = await QuotaGrainHost.StartAsync(TimeProvider.System);
+        IQuotaGrain quota = host.Quota();
         await quota.SetAsync(new QuotaDefinition(10_000, QuotaPeriod.Hour, QuotaOverflow.Block, null));
         for (int i = 0; i < 1234; i++)
         {
-            ConsumeResult consumed = await quota.ConsumeAsync(new ConsumeRequest("agent:bench", 1, $"warm-{i}"));
+            ConsumeResult consumed = await quota.ConsumeAsync(new ConsumeRequest("agent:a", 1, $"warm-{i}"));
             if (consumed.Status != ConsumeStatus.Allowed)
             {
                 throw new InvalidOperationException($"Warm-up consume was {consumed.Status}.");
@@ -93,64 +77,4 @@ public static class CheckLatency
         Console.WriteLine($"  (one timer read pair: {overhead * 1e9 / Stopwatch.Frequency:F0} ns)");
         await host.StopAsync();
     }
-}
-
-internal sealed class FixedCatalog : ICatalogReader
-{
-    private static readonly TenantMeters s_meters = new([new Meter("calls", "api_call", Aggregation.Count, null, [], DateTimeOffset.UnixEpoch)]);
-    private static readonly Subscription s_subscription = new("sub_1", "cust_1", "pro", BillingInterval.Month, DateTimeOffset.UnixEpoch, ["agent:bench"], DateTimeOffset.UnixEpoch);
-
-    public ValueTask<TenantMeters> GetMetersAsync(string tenantId, CancellationToken cancellationToken = default) => ValueTask.FromResult(s_meters);
-
-    public ValueTask<Subscription?> GetSubscriptionAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default)
-        => ValueTask.FromResult<Subscription?>(s_subscription);
-}
-
-internal sealed class NoEventsQuotaStore : IQuotaStore
-{
-    public Task RegisterAsync(string tenantId, string subscriptionId, string meterCode, CancellationToken cancellationToken = default) => Task.CompletedTask;
-
-    public Task<IReadOnlyList<string>> ListMetersAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default)
-        => Task.FromResult<IReadOnlyList<string>>([]);
-
-    public Task<long> LastSeqAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default) => Task.FromResult(0L);
-
-    public Task<(IReadOnlyList<QuotaEvent> Events, long LastSeq)> LoadAsync(string tenantId, string subscriptionId, string eventType, QuotaEpoch epoch, CancellationToken cancellationToken = default)
-        => Task.FromResult<(IReadOnlyList<QuotaEvent>, long)>(([], 0));
-}
-
-internal sealed class NoAudit : IAuditLog
-{
-    public void Record(AuditEntry entry)
-    {
-    }
-}
-
-/// <summary>Stands in for the subscription grain during warm-up: "commits" each event in memory and passes it to the quota.</summary>
-internal sealed class RecordingSubscriptionGrain(IGrainContext context, TimeProvider time) : Grain, ISubscriptionGrain
-{
-    private long _seq;
-
-    public Task<IngestOutcome[]> IngestAsync(IReadOnlyList<IncomingEvent> events)
-    {
-        IQuotaGrain quota = context.GrainFactory.GetGrain<IQuotaGrain>(QuotaKey.Of("bench", "sub_1", "calls"));
-        var outcomes = new IngestOutcome[events.Count];
-        var committed = new List<QuotaEvent>(events.Count);
-        for (int i = 0; i < events.Count; i++)
-        {
-            outcomes[i] = new IngestOutcome(IngestStatus.Created, Guid.NewGuid(), ++_seq);
-            committed.Add(new QuotaEvent(_seq, events[i].IdempotencyKey, events[i].Timestamp, time.GetUtcNow(), events[i].PropertiesJson));
-        }
-
-        _ = quota.OnEventsAsync(committed);
-        return Task.FromResult(outcomes);
-    }
-
-    public Task<UsageResult> GetUsageAsync(UsageQuery query) => Task.FromResult(UsageResult.NotHeld(query));
-
-    public Task WatchQuotaAsync(string meterCode) => Task.CompletedTask;
-
-    public Task ReloadClosedPeriodsAsync() => Task.CompletedTask;
-
-    public Task SnapshotAsync() => Task.CompletedTask;
 }

@@ -1,0 +1,127 @@
+using Metering.Grains.Audit;
+using Metering.Grains.Catalog;
+using Metering.Grains.Events;
+using Metering.Grains.Quotas;
+using Metering.Grains.Subscriptions;
+using Metering.Grains.Usage;
+using Metering.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Metering.QuotaTesting;
+
+/// <summary>A silo holding quota grains with their state in memory and stand-ins for the catalog and the subscription grain,
+/// on a clock the caller sets. Shared by the quota grain tests and the check benchmark.</summary>
+public static class QuotaGrainHost
+{
+    public const string Tenant = "t";
+    public const string SubscriptionId = "sub_1";
+
+    public static async Task<IHost> StartAsync(TimeProvider time)
+    {
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(time);
+        GrainTypeRegistry grains = builder.Services.AddGrainRuntime(new SiloOptions { Partitions = 16, CollectionInterval = TimeSpan.FromHours(1) });
+        grains.Add<IQuotaGrain, QuotaGrain>();
+        grains.Add<ISubscriptionGrain, CommittingSubscriptionGrain>();
+        builder.Services.AddSingleton<ICatalogReader, FixedCatalog>();
+        builder.Services.AddSingleton<IQuotaStore, NoEventsQuotaStore>();
+        builder.Services.AddSingleton<IAuditLog, CountingAudit>();
+        IHost host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    public static IQuotaGrain Quota(this IHost host, string meter = "calls")
+        => host.Services.GetRequiredService<IGrainFactory>().GetGrain<IQuotaGrain>(QuotaKey.Of(Tenant, SubscriptionId, meter));
+}
+
+/// <summary>A clock that moves only when told.</summary>
+public sealed class ManualTime(DateTimeOffset start) : TimeProvider
+{
+    private DateTimeOffset _now = start;
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public void Set(DateTimeOffset now) => _now = now;
+}
+
+/// <summary>One subscription with a count meter (calls) and a sum meter (tokens).</summary>
+internal sealed class FixedCatalog : ICatalogReader
+{
+    private static readonly TenantMeters s_meters = new(
+    [
+        new Meter("calls", "api_call", Aggregation.Count, null, [], DateTimeOffset.UnixEpoch),
+        new Meter("tokens", "llm", Aggregation.Sum, "tokens", [], DateTimeOffset.UnixEpoch),
+    ]);
+
+    private static readonly Subscription s_subscription = new(QuotaGrainHost.SubscriptionId, "cust_1", "pro", BillingInterval.Month,
+        DateTimeOffset.UnixEpoch, ["agent:a"], DateTimeOffset.UnixEpoch);
+
+    public ValueTask<TenantMeters> GetMetersAsync(string tenantId, CancellationToken cancellationToken = default) => ValueTask.FromResult(s_meters);
+
+    public ValueTask<Subscription?> GetSubscriptionAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default)
+        => ValueTask.FromResult<Subscription?>(s_subscription);
+}
+
+internal sealed class NoEventsQuotaStore : IQuotaStore
+{
+    public Task RegisterAsync(string tenantId, string subscriptionId, string meterCode, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    public Task<IReadOnlyList<string>> ListMetersAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default)
+        => Task.FromResult<IReadOnlyList<string>>([]);
+
+    public Task<long> LastSeqAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default) => Task.FromResult(0L);
+
+    public Task<(IReadOnlyList<QuotaEvent> Events, long LastSeq)> LoadAsync(string tenantId, string subscriptionId, string eventType, QuotaEpoch epoch, CancellationToken cancellationToken = default)
+        => Task.FromResult<(IReadOnlyList<QuotaEvent>, long)>(([], 0));
+}
+
+public sealed class CountingAudit : IAuditLog
+{
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
+
+    public void Record(AuditEntry entry) => Interlocked.Increment(ref _count);
+}
+
+/// <summary>Stands in for the subscription grain: "commits" each new key in memory (after yielding, as a real commit would),
+/// answers a repeated key as a duplicate, and passes committed events to the quota grain as the real one does.</summary>
+internal sealed class CommittingSubscriptionGrain(IGrainContext context, TimeProvider time) : Grain, ISubscriptionGrain
+{
+    private readonly Dictionary<string, IngestOutcome> _stored = new(StringComparer.Ordinal);
+    private long _seq;
+
+    public async Task<IngestOutcome[]> IngestAsync(IReadOnlyList<IncomingEvent> events)
+    {
+        await Task.Yield();
+        var outcomes = new IngestOutcome[events.Count];
+        var committed = new List<QuotaEvent>(events.Count);
+        for (int i = 0; i < events.Count; i++)
+        {
+            if (_stored.TryGetValue(events[i].IdempotencyKey, out IngestOutcome? first))
+            {
+                outcomes[i] = first with { Status = IngestStatus.Duplicate };
+                continue;
+            }
+
+            outcomes[i] = _stored[events[i].IdempotencyKey] = new IngestOutcome(IngestStatus.Created, Guid.NewGuid(), ++_seq);
+            committed.Add(new QuotaEvent(_seq, events[i].IdempotencyKey, events[i].Timestamp, time.GetUtcNow(), events[i].PropertiesJson));
+        }
+
+        string meter = events[0].EventType == "llm" ? "tokens" : "calls";
+        _ = context.GrainFactory.GetGrain<IQuotaGrain>(QuotaKey.Of(QuotaGrainHost.Tenant, QuotaGrainHost.SubscriptionId, meter)).OnEventsAsync(committed);
+        return outcomes;
+    }
+
+    public Task<UsageResult> GetUsageAsync(UsageQuery query) => Task.FromResult(UsageResult.NotHeld(query));
+
+    public Task WatchQuotaAsync(string meterCode) => Task.CompletedTask;
+
+    public Task ReloadClosedPeriodsAsync() => Task.CompletedTask;
+
+    public Task SnapshotAsync() => Task.CompletedTask;
+}
