@@ -161,6 +161,26 @@ public sealed class BillingTests(AppFixture app)
     }
 
     [Fact]
+    public async Task The_price_in_force_at_a_periods_start_prices_that_period()
+    {
+        using HttpClient client = await app.NewTenantAsync();
+        string subject = await SetUpAsync(client, "sub_1");
+        DateTimeOffset last = StartedAt(), current = StartedAt().AddMonths(1), change = StartedAt().AddDays(10);
+        await OkAsync(client.PostAsync("/v1/plans/metered/prices", new { meter = "llm_tokens", model = "per_unit", properties = new { unit_price = "0.01" },
+            effective_from = Iso(last.AddYears(-1)), effective_to = Iso(change) }), 201);
+        await OkAsync(client.PostAsync("/v1/plans/metered/prices", new { meter = "llm_tokens", model = "per_unit", properties = new { unit_price = "1" },
+            effective_from = Iso(change) }), 201);
+        await SendAsync(client, subject, 1, new { tokens = 100 }, timestamp: current.AddDays(-1));
+        await SendAsync(client, subject, 1, new { tokens = 100 });
+
+        // The change fell inside last period: the entry in force at its start still prices all of it.
+        JsonElement lastInvoice = await OkAsync(client.PostAsync("/v1/invoices", new { subscription_id = "sub_1", period_start = Iso(last) }), 201);
+        Assert.Equal("1.00", lastInvoice.Str("subtotal"));
+        JsonElement currentInvoice = await OkAsync(client.PostAsync("/v1/invoices", new { subscription_id = "sub_1", period_start = Iso(current) }), 201);
+        Assert.Equal("100.00", currentInvoice.Str("subtotal"));
+    }
+
+    [Fact]
     public async Task Ten_concurrent_invoice_requests_for_one_period_create_exactly_one()
     {
         (string tenant, _, HttpClient http) = await app.NewTenantWithKeyAsync();

@@ -19,8 +19,8 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource, ILogger<Postgr
 
     private const string QuerySql = """
         SELECT at, action, actor, subject, details::text FROM audit_events
-        WHERE tenant_id = $1 AND ($2::text IS NULL OR action = $2) AND ($3::bigint IS NULL OR id < $3)
-        ORDER BY id DESC LIMIT $4
+        WHERE tenant_id = $1 AND ($2::text IS NULL OR action = $2)
+        ORDER BY id DESC LIMIT $3
         """;
 
     private readonly ConcurrentQueue<AuditEntry> _queue = new();
@@ -41,14 +41,13 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource, ILogger<Postgr
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Entries of a tenant, newest first; <paramref name="beforeId"/> pages further back.</summary>
+    /// <summary>The newest <paramref name="limit"/> entries of a tenant, newest first, optionally of one action.</summary>
     public async Task<IReadOnlyList<AuditEntry>> QueryAsync(string tenantId, string? action, int limit, CancellationToken cancellationToken = default)
     {
         await FlushAsync(cancellationToken).ConfigureAwait(false);
         await using NpgsqlCommand command = dataSource.CreateCommand(QuerySql);
         command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)action ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter { Value = limit });
         var entries = new List<AuditEntry>();
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
