@@ -1,5 +1,6 @@
 using System.Globalization;
 using Metering.Gateway.Infrastructure;
+using Metering.Grains;
 using Metering.Grains.Pricing;
 using Metering.Silo.Billing;
 
@@ -60,7 +61,7 @@ public static class InvoicesApi
         InvoiceStatus? status = null;
         if (!string.IsNullOrEmpty(statusText))
         {
-            if (!BillingStore.TryParseStatus(statusText, out InvoiceStatus parsed))
+            if (!WireName.TryParseWire(statusText, out InvoiceStatus parsed))
             {
                 return ApiError.Invalid("status", "'status' must be draft, finalized or voided.").ToResult();
             }
@@ -195,7 +196,7 @@ public static class InvoicesApi
         currency = invoice.Currency,
         period_start = Wire.Time(invoice.PeriodStart),
         period_end = Wire.Time(invoice.PeriodEnd),
-        status = BillingStore.Wire(invoice.Status),
+        status = invoice.Status.ToWire(),
         line_items = invoice.Totals.Lines.Select(l => new
         {
             meter = l.Meter,

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Metering.Gateway.Infrastructure;
+using Metering.Grains;
 using Metering.Grains.Audit;
 using Metering.Grains.Catalog;
 using Metering.Grains.Pricing;
@@ -109,7 +110,7 @@ public static class PricingApi
             return null;
         }
 
-        if (!ChargeModels.TryParseModel(modelText, out ChargeModel model))
+        if (!WireName.TryParseWire(modelText, out ChargeModel model))
         {
             body.Fail("model", "'model' must be flat, per_unit, graduated, volume, package or percentage.");
             return null;

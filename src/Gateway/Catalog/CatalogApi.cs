@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Metering.Gateway.Infrastructure;
+using Metering.Grains;
 using Metering.Grains.Catalog;
 using Metering.Silo.Catalog;
 
@@ -49,7 +50,7 @@ public static partial class CatalogApi
         string? valueProperty = body.String("value_property", false, 255, DotPathPattern().IsMatch, "'value_property' must be a dot path such as usage.input_tokens.");
         string[] groupBy = body.StringArray("group_by", false, 16, 255) ?? [];
         Aggregation aggregation = Aggregation.Count;
-        if (aggregationText is not null && !CatalogNames.TryParseAggregation(aggregationText, out aggregation))
+        if (aggregationText is not null && !WireName.TryParseWire(aggregationText, out aggregation))
         {
             body.Fail("aggregation", "'aggregation' must be count, sum, unique_count, max, min or latest.");
         }
@@ -148,7 +149,7 @@ public static partial class CatalogApi
         string? intervalText = body.String("interval", true, 16);
         decimal fixedFee = body.Decimal("fixed_fee", false, 0m) ?? 0m;
         BillingInterval interval = BillingInterval.Month;
-        if (intervalText is not null && !CatalogNames.TryParseInterval(intervalText, out interval))
+        if (intervalText is not null && !WireName.TryParseWire(intervalText, out interval))
         {
             body.Fail("interval", "'interval' must be day, week, month or year.");
         }

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text.Json;
+using Metering.Grains.Usage;
 
 namespace Metering.Gateway.Infrastructure;
 
@@ -128,13 +128,8 @@ public sealed class JsonBody
             return null;
         }
 
-        decimal parsed = 0;
-        bool ok = value.ValueKind switch
-        {
-            JsonValueKind.Number => value.TryGetDecimal(out parsed),
-            JsonValueKind.String => decimal.TryParse(value.GetString(), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out parsed),
-            _ => false,
-        };
+        // Numbers are read as meters read them: a JSON number or a decimal string.
+        bool ok = MeterReading.TryNumber(value, out decimal parsed);
         if (!ok || (min is not null && parsed < min))
         {
             Fail(name, min is null ? $"'{name}' must be a decimal number or string." : $"'{name}' must be a decimal of at least {min}.");

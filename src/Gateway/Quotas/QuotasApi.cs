@@ -1,4 +1,5 @@
 using Metering.Gateway.Infrastructure;
+using Metering.Grains;
 using Metering.Grains.Catalog;
 using Metering.Grains.Quotas;
 using Metering.Runtime;
@@ -35,12 +36,12 @@ public static class QuotasApi
         JsonBody? refillBody = body.Object("refill", false);
         QuotaPeriod period = QuotaPeriod.None;
         QuotaOverflow overflow = QuotaOverflow.Block;
-        if (periodText is not null && !QuotaRules.TryParsePeriod(periodText, out period))
+        if (periodText is not null && !WireName.TryParseWire(periodText, out period))
         {
             body.Fail("period", "'period' must be minute, hour, day, month, billing_period or none.");
         }
 
-        if (overflowText is not null && !QuotaRules.TryParseOverflow(overflowText, out overflow))
+        if (overflowText is not null && !WireName.TryParseWire(overflowText, out overflow))
         {
             body.Fail("overflow", "'overflow' must be block or allow_overage.");
         }
@@ -49,13 +50,14 @@ public static class QuotasApi
         if (refillBody is not null)
         {
             decimal? amount = refillBody.Decimal("amount", true, min: 0);
-            string? interval = refillBody.String("interval", true, 16, v => v is "day" or "month", "'interval' must be day or month.");
+            RefillInterval interval = RefillInterval.Day;
+            string? intervalText = refillBody.String("interval", true, 16, v => WireName.TryParseWire(v, out interval), "'interval' must be day or month.");
             if (periodText is not null && period != QuotaPeriod.None)
             {
                 body.Fail("refill", "'refill' applies to credits only (period none).");
             }
 
-            refill = amount is null || interval is null ? null : new QuotaRefill(amount.Value, interval == "day" ? RefillInterval.Day : RefillInterval.Month);
+            refill = amount is null || intervalText is null ? null : new QuotaRefill(amount.Value, interval);
         }
 
         if (body.HasErrors)
@@ -251,7 +253,7 @@ public static class QuotasApi
         meter = view.Meter,
         period = view.Definition.Period.ToWire(),
         overflow = view.Definition.Overflow.ToWire(),
-        refill = view.Definition.Refill is { } refill ? new { amount = Wire.Decimal(refill.Amount), interval = refill.Interval == RefillInterval.Day ? "day" : "month" } : null,
+        refill = view.Definition.Refill is { } refill ? new { amount = Wire.Decimal(refill.Amount), interval = refill.Interval.ToWire() } : null,
         limit = Wire.Decimal(view.Limit),
         used = Wire.Decimal(view.Used),
         remaining = Wire.Decimal(view.Remaining),

@@ -1,4 +1,5 @@
 using Metering.Gateway.Infrastructure;
+using Metering.Grains;
 using Metering.Grains.Catalog;
 using Metering.Grains.Subscriptions;
 using Metering.Grains.Usage;
@@ -59,9 +60,9 @@ public static class UsageApi
             from = UsageCalculator.HourOf(from);
         }
 
-        if (!q.ContainsKey("to") && UsageCalculator.HourOf(to) != to)
+        if (!q.ContainsKey("to"))
         {
-            to = UsageCalculator.HourOf(to).AddHours(1);
+            to = UsageCalculator.CeilingHour(to);
         }
 
         if (UsageCalculator.HourOf(from) != from || UsageCalculator.HourOf(to) != to)
@@ -103,7 +104,7 @@ public static class UsageApi
 
         BillingPeriod period = subscription.PeriodAt(catalog.Now);
         DateTimeOffset from = UsageCalculator.HourOf(period.Start);
-        DateTimeOffset to = UsageCalculator.HourOf(period.End) == period.End ? period.End : UsageCalculator.HourOf(period.End).AddHours(1);
+        DateTimeOffset to = UsageCalculator.CeilingHour(period.End);
         // The plan's meters are those its price book prices now; a plan without any price shows every meter of the tenant.
         IReadOnlyList<PriceEntry> inForce = await prices.PricesInForceAsync(tenant, subscription.PlanCode, catalog.Now, ct);
         IEnumerable<Meter> planMeters = (await catalog.GetMetersAsync(tenant, ct)).Meters;

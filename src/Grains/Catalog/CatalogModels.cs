@@ -21,49 +21,6 @@ public enum BillingInterval
     Year,
 }
 
-public static class CatalogNames
-{
-    public static string ToWire(this Aggregation aggregation) => aggregation switch
-    {
-        Aggregation.Count => "count",
-        Aggregation.Sum => "sum",
-        Aggregation.UniqueCount => "unique_count",
-        Aggregation.Max => "max",
-        Aggregation.Min => "min",
-        _ => "latest",
-    };
-
-    public static bool TryParseAggregation(string? value, out Aggregation aggregation)
-    {
-        (bool ok, aggregation) = value switch
-        {
-            "count" => (true, Aggregation.Count),
-            "sum" => (true, Aggregation.Sum),
-            "unique_count" => (true, Aggregation.UniqueCount),
-            "max" => (true, Aggregation.Max),
-            "min" => (true, Aggregation.Min),
-            "latest" => (true, Aggregation.Latest),
-            _ => (false, Aggregation.Count),
-        };
-        return ok;
-    }
-
-    public static string ToWire(this BillingInterval interval) => interval.ToString().ToLowerInvariant();
-
-    public static bool TryParseInterval(string? value, out BillingInterval interval)
-    {
-        (bool ok, interval) = value switch
-        {
-            "day" => (true, BillingInterval.Day),
-            "week" => (true, BillingInterval.Week),
-            "month" => (true, BillingInterval.Month),
-            "year" => (true, BillingInterval.Year),
-            _ => (false, BillingInterval.Month),
-        };
-        return ok;
-    }
-}
-
 /// <summary>A meter: which events it counts and how. <see cref="ValuePath"/> is the dot path split into segments.</summary>
 public sealed record Meter(string Code, string EventType, Aggregation Aggregation, string? ValueProperty, IReadOnlyList<string> GroupBy, DateTimeOffset CreatedAt)
 {

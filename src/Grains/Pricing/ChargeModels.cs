@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text.Json;
+using Metering.Grains.Usage;
 
 namespace Metering.Grains.Pricing;
 
@@ -143,27 +143,6 @@ public static class ChargeModels
         ]);
     }
 
-    public static string ToWire(this ChargeModel model) => model switch
-    {
-        ChargeModel.PerUnit => "per_unit",
-        _ => model.ToString().ToLowerInvariant(),
-    };
-
-    public static bool TryParseModel(string? text, out ChargeModel model)
-    {
-        (bool ok, model) = text switch
-        {
-            "flat" => (true, ChargeModel.Flat),
-            "per_unit" => (true, ChargeModel.PerUnit),
-            "graduated" => (true, ChargeModel.Graduated),
-            "volume" => (true, ChargeModel.Volume),
-            "package" => (true, ChargeModel.Package),
-            "percentage" => (true, ChargeModel.Percentage),
-            _ => (false, ChargeModel.Flat),
-        };
-        return ok;
-    }
-
     /// <summary>Reads a model's properties; each problem is reported against its property name.</summary>
     public static PriceSpec? Parse(ChargeModel model, JsonElement properties, IDictionary<string, string> errors)
     {
@@ -206,14 +185,7 @@ public static class ChargeModels
                 return null;
             }
 
-            decimal number = 0;
-            bool ok = value.ValueKind switch
-            {
-                JsonValueKind.Number => value.TryGetDecimal(out number),
-                JsonValueKind.String => decimal.TryParse(value.GetString(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out number),
-                _ => false,
-            };
-            if (!ok || number < 0 || (positive && number == 0))
+            if (!MeterReading.TryNumber(value, out decimal number) || number < 0 || (positive && number == 0))
             {
                 errors.TryAdd(path, $"'{path}' must be a {(positive ? "positive" : "non-negative")} decimal number or string.");
                 return null;

@@ -70,8 +70,7 @@ public static class InvoiceCalculator
 
     /// <summary>Usage of a billing period is counted by whole UTC hours (as it is kept): the hours starting in the period.</summary>
     public static (DateTimeOffset From, DateTimeOffset To) UsageRange(DateTimeOffset periodStart, DateTimeOffset periodEnd)
-        => (Usage.UsageCalculator.HourOf(periodStart) == periodStart ? periodStart : Usage.UsageCalculator.HourOf(periodStart).AddHours(1),
-            Usage.UsageCalculator.HourOf(periodEnd) == periodEnd ? periodEnd : Usage.UsageCalculator.HourOf(periodEnd).AddHours(1));
+        => (Usage.UsageCalculator.CeilingHour(periodStart), Usage.UsageCalculator.CeilingHour(periodEnd));
 }
 
 /// <summary>Periods of a subscription whose invoice is finalized (or being finalized): events in them are refused.</summary>

@@ -91,48 +91,55 @@ public static class QuotaRules
     {
         QuotaDefinition definition = state.Definition ?? throw new InvalidOperationException("The quota is not configured.");
         now = now.ToUniversalTime();
-        switch (definition.Period)
+        if (definition.Period == QuotaPeriod.BillingPeriod)
         {
-            case QuotaPeriod.Minute:
-                DateTimeOffset minute = new(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero);
-                return new QuotaEpoch(minute, minute.AddMinutes(1), 0, definition.Limit);
-            case QuotaPeriod.Hour:
-                DateTimeOffset hour = new(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero);
-                return new QuotaEpoch(hour, hour.AddHours(1), 0, definition.Limit);
-            case QuotaPeriod.Day:
-                DateTimeOffset day = new(now.Year, now.Month, now.Day, 0, 0, 0, TimeSpan.Zero);
-                return new QuotaEpoch(day, day.AddDays(1), 0, definition.Limit);
-            case QuotaPeriod.Month:
-                DateTimeOffset month = new(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
-                return new QuotaEpoch(month, month.AddMonths(1), 0, definition.Limit);
-            case QuotaPeriod.BillingPeriod:
-                BillingPeriod period = subscription.PeriodAt(now);
-                return new QuotaEpoch(period.Start, period.End, 0, definition.Limit);
-            default:
-                if (definition.Refill is not { } refill)
-                {
-                    return new QuotaEpoch(DateTimeOffset.MinValue, null, state.CutSeq, state.Balance);
-                }
-
-                DateTimeOffset boundary = RefillBoundary(refill.Interval, now);
-                DateTimeOffset next = NextRefill(refill.Interval, boundary);
-                return boundary > state.CutTime
-                    ? new QuotaEpoch(boundary, next, 0, refill.Amount)
-                    : new QuotaEpoch(state.CutTime, next, state.CutSeq, state.Balance);
+            BillingPeriod period = subscription.PeriodAt(now);
+            return new QuotaEpoch(period.Start, period.End, 0, definition.Limit);
         }
+
+        if (definition.Period != QuotaPeriod.None)
+        {
+            DateTimeOffset start = WindowStart(definition.Period, now);
+            return new QuotaEpoch(start, WindowEnd(definition.Period, start), 0, definition.Limit);
+        }
+
+        if (definition.Refill is not { } refill)
+        {
+            return new QuotaEpoch(DateTimeOffset.MinValue, null, state.CutSeq, state.Balance);
+        }
+
+        DateTimeOffset boundary = RefillBoundary(refill.Interval, now);
+        DateTimeOffset next = WindowEnd(RefillPeriod(refill.Interval), boundary);
+        return boundary > state.CutTime
+            ? new QuotaEpoch(boundary, next, 0, refill.Amount)
+            : new QuotaEpoch(state.CutTime, next, state.CutSeq, state.Balance);
     }
 
     /// <summary>The last refill boundary at or before <paramref name="now"/>.</summary>
-    public static DateTimeOffset RefillBoundary(RefillInterval interval, DateTimeOffset now)
+    public static DateTimeOffset RefillBoundary(RefillInterval interval, DateTimeOffset now) => WindowStart(RefillPeriod(interval), now);
+
+    private static QuotaPeriod RefillPeriod(RefillInterval interval) => interval == RefillInterval.Day ? QuotaPeriod.Day : QuotaPeriod.Month;
+
+    /// <summary>The UTC minute, hour, day or month containing <paramref name="now"/> starts here.</summary>
+    private static DateTimeOffset WindowStart(QuotaPeriod period, DateTimeOffset now)
     {
         now = now.ToUniversalTime();
-        return interval == RefillInterval.Day
-            ? new DateTimeOffset(now.Year, now.Month, now.Day, 0, 0, 0, TimeSpan.Zero)
-            : new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
+        return period switch
+        {
+            QuotaPeriod.Minute => new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero),
+            QuotaPeriod.Hour => new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero),
+            QuotaPeriod.Day => new DateTimeOffset(now.Year, now.Month, now.Day, 0, 0, 0, TimeSpan.Zero),
+            _ => new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero),
+        };
     }
 
-    private static DateTimeOffset NextRefill(RefillInterval interval, DateTimeOffset boundary)
-        => interval == RefillInterval.Day ? boundary.AddDays(1) : boundary.AddMonths(1);
+    private static DateTimeOffset WindowEnd(QuotaPeriod period, DateTimeOffset start) => period switch
+    {
+        QuotaPeriod.Minute => start.AddMinutes(1),
+        QuotaPeriod.Hour => start.AddHours(1),
+        QuotaPeriod.Day => start.AddDays(1),
+        _ => start.AddMonths(1),
+    };
 
     /// <summary>The answer to "may <paramref name="amount"/> more be used?": allowed when used + amount ≤ limit, or always
     /// with overage allowed (the overage reported). Remaining is max(limit − used, 0).</summary>
@@ -156,38 +163,4 @@ public static class QuotaRules
 
     /// <summary>Whether usage of a meter with this aggregation can be consumed (recorded as an event of an amount).</summary>
     public static bool CanConsume(Aggregation aggregation) => aggregation is Aggregation.Count or Aggregation.Sum;
-
-    public static string ToWire(this QuotaPeriod period) => period switch
-    {
-        QuotaPeriod.BillingPeriod => "billing_period",
-        _ => period.ToString().ToLowerInvariant(),
-    };
-
-    public static bool TryParsePeriod(string? value, out QuotaPeriod period)
-    {
-        (bool ok, period) = value switch
-        {
-            "minute" => (true, QuotaPeriod.Minute),
-            "hour" => (true, QuotaPeriod.Hour),
-            "day" => (true, QuotaPeriod.Day),
-            "month" => (true, QuotaPeriod.Month),
-            "billing_period" => (true, QuotaPeriod.BillingPeriod),
-            "none" => (true, QuotaPeriod.None),
-            _ => (false, QuotaPeriod.None),
-        };
-        return ok;
-    }
-
-    public static string ToWire(this QuotaOverflow overflow) => overflow == QuotaOverflow.Block ? "block" : "allow_overage";
-
-    public static bool TryParseOverflow(string? value, out QuotaOverflow overflow)
-    {
-        (bool ok, overflow) = value switch
-        {
-            "block" => (true, QuotaOverflow.Block),
-            "allow_overage" => (true, QuotaOverflow.AllowOverage),
-            _ => (false, QuotaOverflow.Block),
-        };
-        return ok;
-    }
 }

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Metering.Grains;
 using Metering.Grains.Catalog;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -82,7 +83,7 @@ public sealed class BillingRunService(NpgsqlDataSource dataSource, InvoiceServic
             await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
-                CatalogNames.TryParseInterval(reader.GetString(3), out BillingInterval interval);
+                BillingInterval interval = WireName.ParseWire<BillingInterval>(reader.GetString(3));
                 var subscription = new Subscription(reader.GetString(0), reader.GetString(1), reader.GetString(2), interval,
                     reader.GetFieldValue<DateTimeOffset>(4), [], reader.GetFieldValue<DateTimeOffset>(5));
                 for (long k = 0; ; k++)

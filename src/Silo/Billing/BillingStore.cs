@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Metering.Grains;
 using Metering.Grains.Pricing;
 using Npgsql;
 
@@ -138,7 +139,7 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            ChargeModels.TryParseModel(reader.GetString(3), out ChargeModel model);
+            ChargeModel model = WireName.ParseWire<ChargeModel>(reader.GetString(3));
             string properties = reader.GetString(4);
             using JsonDocument document = JsonDocument.Parse(properties);
             PriceSpec price = ChargeModels.Parse(model, document.RootElement, new Dictionary<string, string>())
@@ -156,7 +157,7 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
         await using NpgsqlCommand command = dataSource.CreateCommand(InsertInvoiceSql);
         InvoiceTotals t = invoice.Totals;
         command.AddPositional(invoice.Id, tenantId, invoice.SubscriptionId, invoice.CustomerId, invoice.PlanCode, invoice.Currency, invoice.PeriodStart,
-            invoice.PeriodEnd, Wire(invoice.Status), invoice.Kind, (object?)invoice.Adjusts ?? DBNull.Value, JsonSerializer.Serialize(t.Lines, s_json),
+            invoice.PeriodEnd, invoice.Status.ToWire(), invoice.Kind, (object?)invoice.Adjusts ?? DBNull.Value, JsonSerializer.Serialize(t.Lines, s_json),
             t.Subtotal, t.TaxRate, t.Tax, t.Total, invoice.CreatedAt);
         if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
         {
@@ -178,7 +179,7 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
         {
             new() { Value = tenantId },
             new() { Value = (object?)subscriptionId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
-            new() { Value = status is null ? DBNull.Value : Wire(status.Value), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+            new() { Value = status is null ? DBNull.Value : status.Value.ToWire(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
             new() { Value = limit },
         };
         return ReadInvoicesAsync(ListInvoicesSql, parameters, cancellationToken);
@@ -206,7 +207,7 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
             var lines = JsonSerializer.Deserialize<List<LineItem>>(reader.GetString(10), s_json)!;
             var totals = new InvoiceTotals(lines, reader.GetDecimal(11), reader.GetDecimal(12), reader.GetDecimal(13), reader.GetDecimal(14));
             invoices.Add(new Invoice(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                reader.GetFieldValue<DateTimeOffset>(5), reader.GetFieldValue<DateTimeOffset>(6), ParseStatus(reader.GetString(7)), reader.GetString(8),
+                reader.GetFieldValue<DateTimeOffset>(5), reader.GetFieldValue<DateTimeOffset>(6), WireName.ParseWire<InvoiceStatus>(reader.GetString(7)), reader.GetString(8),
                 reader.IsDBNull(9) ? null : reader.GetGuid(9), totals, reader.GetFieldValue<DateTimeOffset>(15),
                 reader.IsDBNull(16) ? null : reader.GetFieldValue<DateTimeOffset>(16), reader.IsDBNull(17) ? null : reader.GetFieldValue<DateTimeOffset>(17)));
         }
@@ -218,7 +219,7 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
     public async Task<bool> UpdateTotalsAsync(string tenantId, Guid id, InvoiceTotals totals, InvoiceStatus status, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using NpgsqlCommand command = dataSource.CreateCommand(UpdateTotalsSql);
-        command.AddPositional(tenantId, id, JsonSerializer.Serialize(totals.Lines, s_json), totals.Subtotal, totals.TaxRate, totals.Tax, totals.Total, now, Wire(status));
+        command.AddPositional(tenantId, id, JsonSerializer.Serialize(totals.Lines, s_json), totals.Subtotal, totals.TaxRate, totals.Tax, totals.Total, now, status.ToWire());
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
@@ -226,7 +227,7 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
     public async Task<bool> SetStatusAsync(string tenantId, Guid id, InvoiceStatus to, InvoiceStatus[] from, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using NpgsqlCommand command = dataSource.CreateCommand(SetStatusSql);
-        command.AddPositional(tenantId, id, Wire(to), from.Select(Wire).ToArray(), now);
+        command.AddPositional(tenantId, id, to.ToWire(), from.Select(WireName.ToWire).ToArray(), now);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
@@ -257,15 +258,5 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
         }
 
         return periods;
-    }
-
-    public static string Wire(InvoiceStatus status) => status.ToString().ToLowerInvariant();
-
-    public static InvoiceStatus ParseStatus(string text) => Enum.Parse<InvoiceStatus>(text, ignoreCase: true);
-
-    public static bool TryParseStatus(string? text, out InvoiceStatus status)
-    {
-        status = InvoiceStatus.Draft;
-        return text is "draft" or "finalizing" or "finalized" or "voided" && Enum.TryParse(text, true, out status);
     }
 }

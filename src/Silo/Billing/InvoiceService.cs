@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Metering.Grains;
 using Metering.Grains.Audit;
 using Metering.Grains.Catalog;
 using Metering.Grains.Pricing;
@@ -96,7 +97,7 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
 
         if (invoice.Status != InvoiceStatus.Draft || invoice.Kind != BillingStore.Standard)
         {
-            return InvoiceOutcome.Problem("INVOICE_NOT_DRAFT", $"Invoice {id} is {BillingStore.Wire(invoice.Status)}; only standard drafts are regenerated.");
+            return InvoiceOutcome.Problem("INVOICE_NOT_DRAFT", $"Invoice {id} is {invoice.Status.ToWire()}; only standard drafts are regenerated.");
         }
 
         return await RecomputeAsync(tenant, invoice, InvoiceStatus.Draft, ct).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Metering.Grains;
 using Metering.Grains.Catalog;
 using Npgsql;
 
@@ -113,8 +114,7 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                CatalogNames.TryParseAggregation(reader.GetString(2), out Aggregation aggregation);
-                meters.Add(new Meter(reader.GetString(0), reader.GetString(1), aggregation, reader.IsDBNull(3) ? null : reader.GetString(3),
+                meters.Add(new Meter(reader.GetString(0), reader.GetString(1), WireName.ParseWire<Aggregation>(reader.GetString(2)), reader.IsDBNull(3) ? null : reader.GetString(3),
                     reader.GetFieldValue<string[]>(4), reader.GetFieldValue<DateTimeOffset>(5)));
             }
         }
@@ -158,8 +158,7 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
             return null;
         }
 
-        CatalogNames.TryParseInterval(reader.GetString(2), out BillingInterval interval);
-        return new Plan(reader.GetString(0), reader.GetString(1), interval, reader.GetDecimal(3), reader.GetFieldValue<DateTimeOffset>(4));
+        return new Plan(reader.GetString(0), reader.GetString(1), WireName.ParseWire<BillingInterval>(reader.GetString(2)), reader.GetDecimal(3), reader.GetFieldValue<DateTimeOffset>(4));
     }
 
     /// <summary>Creates a subscription and claims its subjects. AlreadyExists: the id is taken; Conflict: a subject belongs to another
@@ -205,8 +204,7 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
             return null;
         }
 
-        CatalogNames.TryParseInterval(reader.GetString(3), out BillingInterval interval);
-        var subscription = new Subscription(reader.GetString(0), reader.GetString(1), reader.GetString(2), interval,
+        var subscription = new Subscription(reader.GetString(0), reader.GetString(1), reader.GetString(2), WireName.ParseWire<BillingInterval>(reader.GetString(3)),
             reader.GetFieldValue<DateTimeOffset>(4), reader.GetFieldValue<string[]>(6), reader.GetFieldValue<DateTimeOffset>(5));
         _subscriptions[(tenantId, subscriptionId)] = subscription;
         return subscription;

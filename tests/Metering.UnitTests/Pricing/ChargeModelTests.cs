@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Metering.Grains;
 using Metering.Grains.Pricing;
 
 namespace Metering.UnitTests.Pricing;
@@ -144,7 +145,7 @@ public sealed class ChargeModelTests
     [InlineData("percentage", """{"rate":"abc"}""", "rate")]
     public void Invalid_properties_are_reported_by_field(string model, string properties, string field)
     {
-        Assert.True(ChargeModels.TryParseModel(model, out ChargeModel parsed));
+        Assert.True(WireName.TryParseWire(model, out ChargeModel parsed));
         var errors = new Dictionary<string, string>();
         Assert.Null(ChargeModels.Parse(parsed, JsonDocument.Parse(properties).RootElement, errors));
         Assert.Contains(field, errors.Keys);
