@@ -70,11 +70,8 @@ public sealed class MeteringClient : IDisposable
     }
 
     /// <summary>POSTs JSON to any API path.</summary>
-    public async Task<(int Status, JsonElement Body)> PostAsync(string path, object body, CancellationToken cancellationToken = default)
-    {
-        HttpResponseMessage response = await _http.PostAsJsonAsync(path, body, cancellationToken).ConfigureAwait(false);
-        return ((int)response.StatusCode, await ReadAsync(response, cancellationToken).ConfigureAwait(false));
-    }
+    public Task<(int Status, JsonElement Body)> PostAsync(string path, object body, CancellationToken cancellationToken = default)
+        => SendAsync(HttpMethod.Post, path, body, cancellationToken);
 
     private async Task<(int Status, JsonElement Body)> SendAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {

@@ -88,14 +88,7 @@ public sealed class CrashTests
                 }
             })).ToArray();
 
-            while (acknowledged.Count < total / 3)
-            {
-                await Task.Delay(5);
-            }
-
-            first.Kill();
-            await cts.CancelAsync();
-            await Task.WhenAll(senders);
+            await first.KillWhenAsync(() => acknowledged.Count >= total / 3, cts, senders);
         }
 
         int acknowledgedBeforeCrash = acknowledged.Count;
@@ -181,14 +174,7 @@ public sealed class CrashTests
                 }
             })).ToArray();
 
-            while (acknowledged.Count < total / 3)
-            {
-                await Task.Delay(2);
-            }
-
-            first.Kill();
-            await cts.CancelAsync();
-            await Task.WhenAll(consumers);
+            await first.KillWhenAsync(() => acknowledged.Count >= total / 3, cts, consumers);
         }
 
         Assert.All(acknowledged.Values, Assert.True);

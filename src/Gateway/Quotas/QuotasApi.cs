@@ -113,20 +113,15 @@ public static class QuotasApi
             return missing.ToResult();
         }
 
-        IQuotaGrain quota = grains.GetGrain<IQuotaGrain>(QuotaKey.Of(http.Tenant(), id, meter));
-        QuotaView? current = await quota.CheckAsync(0);
-        if (current is null)
+        QuotaView? view = await grains.GetGrain<IQuotaGrain>(QuotaKey.Of(http.Tenant(), id, meter)).AdjustCreditsAsync(adjustment);
+        if (view is null)
         {
             return NoQuota(id, meter).ToResult();
         }
 
-        if (current.Definition.Period != QuotaPeriod.None)
-        {
-            return ApiError.Invalid("period", $"The quota on '{meter}' has period {current.Definition.Period.ToWire()}; only credits (period none) are adjusted.").ToResult();
-        }
-
-        QuotaView? view = await quota.AdjustCreditsAsync(adjustment);
-        return view is null ? NoQuota(id, meter).ToResult() : TypedResults.Json(QuotaJson(id, view), Wire.Compact);
+        return view.Definition.Period == QuotaPeriod.None
+            ? TypedResults.Json(QuotaJson(id, view), Wire.Compact)
+            : ApiError.Invalid("period", $"The quota on '{meter}' has period {view.Definition.Period.ToWire()}; only credits (period none) are adjusted.").ToResult();
     }
 
     private static async Task<IResult> Check(HttpContext http, CatalogStore catalog, IGrainFactory grains, CancellationToken ct)

@@ -1,3 +1,4 @@
+using Metering.Grains.Catalog;
 using Metering.Runtime;
 
 namespace Metering.Grains.Quotas;
@@ -16,7 +17,8 @@ public interface IQuotaGrain : IGrainWithStringKey
     /// <summary>Decides and, when allowed, records the usage durably before answering. A retried key gets the first decision.</summary>
     Task<ConsumeResult> ConsumeAsync(ConsumeRequest request);
 
-    /// <summary>Adjusts the remaining balance of credits. Null when no quota is configured.</summary>
+    /// <summary>Adjusts the remaining balance of credits. Null when no quota is configured; a quota with a period is returned
+    /// unchanged (only credits have a balance).</summary>
     Task<QuotaView?> AdjustCreditsAsync(CreditAdjustment adjustment);
 
     /// <summary>Events of the meter committed for the subscription, in commit order (sent by the subscription grain).</summary>
@@ -51,7 +53,7 @@ public interface IQuotaStore
     /// <summary>The subscription's highest committed event sequence.</summary>
     Task<long> LastSeqAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default);
 
-    /// <summary>The subscription's highest committed event sequence, and its events of <paramref name="eventType"/> up to it
-    /// that fall in <paramref name="epoch"/>, in sequence order.</summary>
-    Task<(IReadOnlyList<QuotaEvent> Events, long LastSeq)> LoadAsync(string tenantId, string subscriptionId, string eventType, QuotaEpoch epoch, CancellationToken cancellationToken = default);
+    /// <summary>The subscription's highest committed event sequence, and its events of <paramref name="meter"/>'s type up to it
+    /// that fall in <paramref name="epoch"/>, read for the meter, in sequence order.</summary>
+    Task<(IReadOnlyList<QuotaEvent> Events, long LastSeq)> LoadAsync(string tenantId, string subscriptionId, Meter meter, QuotaEpoch epoch, CancellationToken cancellationToken = default);
 }

@@ -95,6 +95,11 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
         }
 
         DateTimeOffset now = _time.GetUtcNow();
+        if (_state.State.Definition!.Period != QuotaPeriod.None)
+        {
+            return View(now, 0);
+        }
+
         Roll(now);
         QuotaState state = _state.State;
         // Reservations in flight land after the cut and are counted against the new balance.
@@ -228,7 +233,7 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
         }
 
         _epoch = QuotaRules.EpochAt(_state.State, _subscription, _time.GetUtcNow());
-        (IReadOnlyList<QuotaEvent> events, long lastSeq) = await _store.LoadAsync(_tenantId, _subscriptionId, _meter.EventType, _epoch, cancellationToken).ConfigureAwait(false);
+        (IReadOnlyList<QuotaEvent> events, long lastSeq) = await _store.LoadAsync(_tenantId, _subscriptionId, _meter, _epoch, cancellationToken).ConfigureAwait(false);
         _used = new Aggregate();
         foreach (QuotaEvent e in events)
         {
@@ -240,15 +245,9 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
 
     private void Count(QuotaEvent e)
     {
-        if (!_epoch.Contains(e.ReceivedAt, e.Seq))
+        if (e.Counts && _epoch.Contains(e.ReceivedAt, e.Seq))
         {
-            return;
-        }
-
-        using JsonDocument document = JsonDocument.Parse(e.PropertiesJson);
-        if (MeterReading.TryRead(_meter!, document.RootElement, out decimal number, out string? unique))
-        {
-            _used.Add(_meter!.Aggregation, number, unique, e.Timestamp, e.Seq);
+            _used.Add(_meter!.Aggregation, e.Number, e.Unique, e.Timestamp, e.Seq);
         }
     }
 

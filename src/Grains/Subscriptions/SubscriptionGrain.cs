@@ -26,7 +26,7 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
     private string _subscriptionId = string.Empty;
     private TenantMeters _meters = new([]);
     private readonly HashSet<string> _quotaMeters = new(StringComparer.Ordinal);
-    private Dictionary<string, List<string>> _quotaMetersByEventType = new(StringComparer.Ordinal);
+    private Dictionary<string, List<Meter>> _quotaMetersByEventType = new(StringComparer.Ordinal);
     private bool _dirty;
     private bool _poisoned;
 
@@ -133,12 +133,18 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
         // Appends of one partition commit in order, so ours completes after every earlier one: apply them all, in order.
         while (!pending.Append.IsCompleted || _pending.Contains(pending))
         {
-            Task<IngestOutcome[]> head = _pending.Peek().Append;
-            await WhileTurnReleased(head.ContinueWith(static _ => true, TaskScheduler.Default)).ConfigureAwait(false);
-            DrainCompleted();
+            await ApplyNextAppendAsync().ConfigureAwait(false);
         }
 
         return await Task.WhenAll(results.Select(r => r.Task)).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits, with the turn released, for the oldest append in flight, then applies every completed one in order.</summary>
+    private async Task ApplyNextAppendAsync()
+    {
+        Task<IngestOutcome[]> head = _pending.Peek().Append;
+        await WhileTurnReleased(head.ContinueWith(static _ => true, TaskScheduler.Default)).ConfigureAwait(false);
+        DrainCompleted();
     }
 
     private void DrainCompleted()
@@ -165,21 +171,22 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
                 IncomingEvent e = done.Events[i];
                 if (!_poisoned && outcomes[i].Status == IngestStatus.Created)
                 {
-                    Apply(e.EventType, e.Timestamp, e.PropertiesJson, outcomes[i].Seq);
-                    if (_quotaMetersByEventType.TryGetValue(e.EventType, out List<string>? quotaMeters))
+                    long seq = outcomes[i].Seq;
+                    List<Meter>? quotaMeters = _quotaMetersByEventType.GetValueOrDefault(e.EventType);
+                    // The quotas' readings come from the same parse of the properties as the aggregates'.
+                    Apply(e.EventType, e.Timestamp, e.PropertiesJson, seq, quotaMeters is null ? null : properties =>
                     {
-                        var quotaEvent = new QuotaEvent(outcomes[i].Seq, e.IdempotencyKey, e.Timestamp, e.ReceivedAt, e.PropertiesJson);
-                        foreach (string meter in quotaMeters)
+                        forQuotas ??= new Dictionary<string, List<QuotaEvent>>(StringComparer.Ordinal);
+                        foreach (Meter meter in quotaMeters)
                         {
-                            forQuotas ??= new Dictionary<string, List<QuotaEvent>>(StringComparer.Ordinal);
-                            if (!forQuotas.TryGetValue(meter, out List<QuotaEvent>? list))
+                            if (!forQuotas.TryGetValue(meter.Code, out List<QuotaEvent>? list))
                             {
-                                forQuotas[meter] = list = [];
+                                forQuotas[meter.Code] = list = [];
                             }
 
-                            list.Add(quotaEvent);
+                            list.Add(QuotaEvent.Read(meter, seq, e.IdempotencyKey, e.Timestamp, e.ReceivedAt, properties));
                         }
-                    }
+                    });
                 }
 
                 _inFlight.Remove(done.Events[i].IdempotencyKey);
@@ -214,8 +221,7 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
         // Appends made before the reload may still be in flight: wait until each is committed and applied.
         while (_pending.Count > 0)
         {
-            await WhileTurnReleased(_pending.Peek().Append.ContinueWith(static _ => true, TaskScheduler.Default)).ConfigureAwait(false);
-            DrainCompleted();
+            await ApplyNextAppendAsync().ConfigureAwait(false);
         }
     }
 
@@ -248,7 +254,7 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
             .Select(code => _meters.Find(code))
             .OfType<Meter>()
             .GroupBy(m => m.EventType, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(m => m.Code).ToList(), StringComparer.Ordinal);
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
 
     private void Observe(Task call)
     {
@@ -333,20 +339,29 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
         }
     }
 
-    private void Apply(string eventType, DateTimeOffset timestamp, string propertiesJson, long seq)
+    /// <summary>Counts a committed event in the aggregates; <paramref name="observe"/>, when given, sees its parsed properties too.</summary>
+    private void Apply(string eventType, DateTimeOffset timestamp, string propertiesJson, long seq, Action<JsonElement>? observe = null)
     {
         SubscriptionSnapshot s = _state.State;
         s.LastSeq = Math.Max(s.LastSeq, seq);
         _dirty = true;
-        if (timestamp < s.HeldFrom || !_meters.ByEventType.TryGetValue(eventType, out IReadOnlyList<Meter>? meters))
+        IReadOnlyList<Meter>? meters = null;
+        bool counted = timestamp >= s.HeldFrom && _meters.ByEventType.TryGetValue(eventType, out meters);
+        if (!counted && observe is null)
         {
             return;
         }
 
         using JsonDocument document = JsonDocument.Parse(propertiesJson);
         JsonElement properties = document.RootElement;
+        observe?.Invoke(properties);
+        if (!counted)
+        {
+            return;
+        }
+
         long hour = UsageCalculator.HourOf(timestamp).ToUnixTimeSeconds();
-        foreach (Meter meter in meters)
+        foreach (Meter meter in meters!)
         {
             if (!MeterReading.TryRead(meter, properties, out decimal number, out string? unique))
             {

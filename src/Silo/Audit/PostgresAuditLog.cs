@@ -33,14 +33,6 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource, ILogger<Postgr
         _signal.Release();
     }
 
-    /// <summary>Writes one entry now, in the caller's transaction when one is given.</summary>
-    public async Task RecordNowAsync(AuditEntry entry, NpgsqlConnection? connection = null, NpgsqlTransaction? transaction = null, CancellationToken cancellationToken = default)
-    {
-        await using NpgsqlCommand command = connection is null ? dataSource.CreateCommand(InsertSql) : new NpgsqlCommand(InsertSql, connection, transaction);
-        AddEntries(command, [entry]);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>The newest <paramref name="limit"/> entries of a tenant, newest first, optionally of one action.</summary>
     public async Task<IReadOnlyList<AuditEntry>> QueryAsync(string tenantId, string? action, int limit, CancellationToken cancellationToken = default)
     {

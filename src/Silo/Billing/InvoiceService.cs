@@ -121,10 +121,9 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
                 return InvoiceOutcome.Problem("INVOICE_VOIDED", $"Invoice {id} is voided.");
         }
 
-        DateTimeOffset now = time.GetUtcNow();
         if (invoice.Kind == BillingStore.Standard)
         {
-            if (!await store.SetStatusAsync(tenant, id, InvoiceStatus.Finalizing, [InvoiceStatus.Draft, InvoiceStatus.Finalizing], now, ct).ConfigureAwait(false))
+            if (!await store.SetStatusAsync(tenant, id, InvoiceStatus.Finalizing, [InvoiceStatus.Draft, InvoiceStatus.Finalizing], time.GetUtcNow(), ct).ConfigureAwait(false))
             {
                 return await FinalizeAsync(tenant, id, ct).ConfigureAwait(false); // Changed meanwhile: answer from its new state.
             }
@@ -135,14 +134,17 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
             {
                 return priced;
             }
+
+            invoice = priced.Invoice;
         }
 
-        if (!await store.SetStatusAsync(tenant, id, InvoiceStatus.Finalized, [InvoiceStatus.Draft, InvoiceStatus.Finalizing], time.GetUtcNow(), ct).ConfigureAwait(false))
+        DateTimeOffset at = time.GetUtcNow();
+        if (!await store.SetStatusAsync(tenant, id, InvoiceStatus.Finalized, [InvoiceStatus.Draft, InvoiceStatus.Finalizing], at, ct).ConfigureAwait(false))
         {
             return await FinalizeAsync(tenant, id, ct).ConfigureAwait(false);
         }
 
-        Invoice finalized = (await store.InvoiceAsync(tenant, id, ct).ConfigureAwait(false))!;
+        Invoice finalized = invoice with { Status = InvoiceStatus.Finalized, FinalizedAt = at };
         Record(tenant, "invoice.finalized", finalized);
         return new InvoiceOutcome(finalized);
     }
@@ -160,7 +162,8 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
             return new InvoiceOutcome(invoice);
         }
 
-        if (!await store.SetStatusAsync(tenant, id, InvoiceStatus.Voided, [InvoiceStatus.Draft, InvoiceStatus.Finalizing, InvoiceStatus.Finalized], time.GetUtcNow(), ct).ConfigureAwait(false))
+        DateTimeOffset at = time.GetUtcNow();
+        if (!await store.SetStatusAsync(tenant, id, InvoiceStatus.Voided, [InvoiceStatus.Draft, InvoiceStatus.Finalizing, InvoiceStatus.Finalized], at, ct).ConfigureAwait(false))
         {
             return await VoidAsync(tenant, id, ct).ConfigureAwait(false);
         }
@@ -171,7 +174,7 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
             await grains.GetGrain<ISubscriptionGrain>(SubscriptionKey.Of(tenant, invoice.SubscriptionId)).ReloadClosedPeriodsAsync().ConfigureAwait(false);
         }
 
-        Invoice voided = (await store.InvoiceAsync(tenant, id, ct).ConfigureAwait(false))!;
+        Invoice voided = invoice with { Status = InvoiceStatus.Voided, VoidedAt = at };
         Record(tenant, "invoice.voided", voided);
         return new InvoiceOutcome(voided);
     }
@@ -206,7 +209,7 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
             return InvoiceOutcome.Problem("INVOICE_NOT_DRAFT", $"Invoice {invoice.Id} changed state meanwhile.");
         }
 
-        return new InvoiceOutcome((await store.InvoiceAsync(tenant, invoice.Id, ct).ConfigureAwait(false))!);
+        return new InvoiceOutcome(invoice with { Totals = totals });
     }
 
     /// <summary>Prices a period: the plan's fixed fee, and each meter priced in the plan's book at the period's start with its

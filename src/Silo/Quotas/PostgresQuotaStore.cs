@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Metering.Grains.Catalog;
 using Metering.Grains.Quotas;
 using Npgsql;
 
@@ -48,17 +50,18 @@ public sealed class PostgresQuotaStore(NpgsqlDataSource dataSource) : IQuotaStor
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
-    public async Task<(IReadOnlyList<QuotaEvent> Events, long LastSeq)> LoadAsync(string tenantId, string subscriptionId, string eventType, QuotaEpoch epoch, CancellationToken cancellationToken = default)
+    public async Task<(IReadOnlyList<QuotaEvent> Events, long LastSeq)> LoadAsync(string tenantId, string subscriptionId, Meter meter, QuotaEpoch epoch, CancellationToken cancellationToken = default)
     {
         long lastSeq = await LastSeqAsync(tenantId, subscriptionId, cancellationToken).ConfigureAwait(false);
         await using NpgsqlCommand command = dataSource.CreateCommand(EventsSql);
-        command.AddPositional(tenantId, subscriptionId, eventType, epoch.Start.ToUniversalTime(), (epoch.End ?? DateTimeOffset.MaxValue).ToUniversalTime(), epoch.AfterSeq, lastSeq);
+        command.AddPositional(tenantId, subscriptionId, meter.EventType, epoch.Start.ToUniversalTime(), (epoch.End ?? DateTimeOffset.MaxValue).ToUniversalTime(), epoch.AfterSeq, lastSeq);
         var events = new List<QuotaEvent>();
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            events.Add(new QuotaEvent(reader.GetInt64(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2),
-                reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4)));
+            using JsonDocument properties = JsonDocument.Parse(reader.GetString(4));
+            events.Add(QuotaEvent.Read(meter, reader.GetInt64(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2),
+                reader.GetFieldValue<DateTimeOffset>(3), properties.RootElement));
         }
 
         return (events, lastSeq);

@@ -13,6 +13,19 @@ public sealed class GatewayProcess(Process process, Uri address) : IAsyncDisposa
 
     public void Kill() => process.Kill(entireProcessTree: true); // SIGKILL on Linux
 
+    /// <summary>Kills the process (SIGKILL) once <paramref name="condition"/> holds, then stops the workers and waits for them.</summary>
+    public async Task KillWhenAsync(Func<bool> condition, CancellationTokenSource workers, IEnumerable<Task> running)
+    {
+        while (!condition())
+        {
+            await Task.Delay(2);
+        }
+
+        Kill();
+        await workers.CancelAsync();
+        await Task.WhenAll(running);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!process.HasExited)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Metering.Grains.Audit;
 using Metering.Grains.Catalog;
 using Metering.Grains.Events;
@@ -51,7 +52,7 @@ public sealed class ManualTime(DateTimeOffset start) : TimeProvider
 /// <summary>One subscription with a count meter (calls) and a sum meter (tokens).</summary>
 internal sealed class FixedCatalog : ICatalogReader
 {
-    private static readonly TenantMeters s_meters = new(
+    public static readonly TenantMeters Meters = new(
     [
         new Meter("calls", "api_call", Aggregation.Count, null, [], DateTimeOffset.UnixEpoch),
         new Meter("tokens", "llm", Aggregation.Sum, "tokens", [], DateTimeOffset.UnixEpoch),
@@ -60,7 +61,7 @@ internal sealed class FixedCatalog : ICatalogReader
     private static readonly Subscription s_subscription = new(QuotaGrainHost.SubscriptionId, "cust_1", "pro", BillingInterval.Month,
         DateTimeOffset.UnixEpoch, ["agent:a"], DateTimeOffset.UnixEpoch);
 
-    public ValueTask<TenantMeters> GetMetersAsync(string tenantId, CancellationToken cancellationToken = default) => ValueTask.FromResult(s_meters);
+    public ValueTask<TenantMeters> GetMetersAsync(string tenantId, CancellationToken cancellationToken = default) => ValueTask.FromResult(Meters);
 
     public ValueTask<Subscription?> GetSubscriptionAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default)
         => ValueTask.FromResult<Subscription?>(s_subscription);
@@ -75,7 +76,7 @@ internal sealed class NoEventsQuotaStore : IQuotaStore
 
     public Task<long> LastSeqAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default) => Task.FromResult(0L);
 
-    public Task<(IReadOnlyList<QuotaEvent> Events, long LastSeq)> LoadAsync(string tenantId, string subscriptionId, string eventType, QuotaEpoch epoch, CancellationToken cancellationToken = default)
+    public Task<(IReadOnlyList<QuotaEvent> Events, long LastSeq)> LoadAsync(string tenantId, string subscriptionId, Meter meter, QuotaEpoch epoch, CancellationToken cancellationToken = default)
         => Task.FromResult<(IReadOnlyList<QuotaEvent>, long)>(([], 0));
 }
 
@@ -98,6 +99,7 @@ internal sealed class CommittingSubscriptionGrain(IGrainContext context, TimePro
     public async Task<IngestOutcome[]> IngestAsync(IReadOnlyList<IncomingEvent> events)
     {
         await Task.Yield();
+        Meter meter = FixedCatalog.Meters.ByEventType[events[0].EventType][0];
         var outcomes = new IngestOutcome[events.Count];
         var committed = new List<QuotaEvent>(events.Count);
         for (int i = 0; i < events.Count; i++)
@@ -109,11 +111,11 @@ internal sealed class CommittingSubscriptionGrain(IGrainContext context, TimePro
             }
 
             outcomes[i] = _stored[events[i].IdempotencyKey] = new IngestOutcome(IngestStatus.Created, Guid.NewGuid(), ++_seq);
-            committed.Add(new QuotaEvent(_seq, events[i].IdempotencyKey, events[i].Timestamp, time.GetUtcNow(), events[i].PropertiesJson));
+            using JsonDocument properties = JsonDocument.Parse(events[i].PropertiesJson);
+            committed.Add(QuotaEvent.Read(meter, _seq, events[i].IdempotencyKey, events[i].Timestamp, time.GetUtcNow(), properties.RootElement));
         }
 
-        string meter = events[0].EventType == "llm" ? "tokens" : "calls";
-        _ = context.GrainFactory.GetGrain<IQuotaGrain>(QuotaKey.Of(QuotaGrainHost.Tenant, QuotaGrainHost.SubscriptionId, meter)).OnEventsAsync(committed);
+        _ = context.GrainFactory.GetGrain<IQuotaGrain>(QuotaKey.Of(QuotaGrainHost.Tenant, QuotaGrainHost.SubscriptionId, meter.Code)).OnEventsAsync(committed);
         return outcomes;
     }
 
