@@ -1,6 +1,9 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Metering.Grains.Pricing;
 using Metering.IntegrationTests.Infrastructure;
+using Metering.Silo.Billing;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Metering.IntegrationTests;
@@ -118,6 +121,42 @@ public sealed class BillingTests(AppFixture app)
 
         JsonElement audit = await OkAsync(client.GetJsonAsync("/v1/audit-events?action=price.created"));
         Assert.Equal(3, audit.GetProperty("data").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Many_racing_price_entries_for_one_meter_never_deadlock()
+    {
+        // Conflicting inserts under an exclusion constraint can wait on each other inside PostgreSQL (deadlock_detected);
+        // the store serialises entries per (tenant, plan, meter) so each loser sees the winner and gets an overlap.
+        (string tenant, _, HttpClient http) = await app.NewTenantWithKeyAsync();
+        using HttpClient client = http;
+        await SetUpAsync(client, "sub_1");
+        BillingStore store = app.Services.GetRequiredService<BillingStore>();
+        var price = new PriceSpec(ChargeModel.PerUnit, UnitPrice: 0.001m);
+        for (int round = 0; round < 6; round++)
+        {
+            DateTimeOffset from = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(round);
+
+            // Hold the table so that all thirty inserts queue up, then release them at once.
+            await using var gate = new NpgsqlConnection(app.ConnectionString);
+            await gate.OpenAsync();
+            await using NpgsqlTransaction hold = await gate.BeginTransactionAsync();
+            await new NpgsqlCommand("LOCK TABLE prices IN SHARE MODE", gate, hold).ExecuteNonQueryAsync();
+            Task<PriceInsert[]> racing = Task.WhenAll(Enumerable.Range(0, 30).Select(i => Task.Run(() => store.InsertPriceAsync(tenant,
+                new PriceEntry(Guid.NewGuid(), "metered", "llm_tokens", price, """{"unit_price":"0.001"}""", from.AddMinutes(i), from.AddMonths(1), from)))));
+            using var waiting = new NpgsqlCommand("SELECT count(*) FROM pg_locks WHERE relation = 'prices'::regclass AND NOT granted", gate, hold);
+            for (int polls = 0; polls < 200 && (long)(await waiting.ExecuteScalarAsync())! < 30; polls++)
+            {
+                await Task.Delay(25);
+            }
+
+            await hold.CommitAsync();
+            PriceInsert[] results = await racing;
+            Assert.Equal(1, results.Count(r => r == PriceInsert.Created));
+            Assert.Equal(29, results.Count(r => r == PriceInsert.Overlap));
+        }
+
+        Assert.Equal(6, (await store.PricesAsync(tenant, "metered")).Count);
     }
 
     private static async Task<(int, string)> Code(Task<(int Status, JsonElement Body)> call)

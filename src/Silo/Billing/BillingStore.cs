@@ -42,9 +42,13 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
 
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.General);
 
+    // The exclusion constraint decides overlaps, but two inserts that conflict with each other can each wait for the other
+    // inside PostgreSQL's check (deadlock_detected, after a second). Entries for one (tenant, plan, meter) therefore take a
+    // transaction lock first: the second insert then meets the first one committed and fails with exclusion_violation.
     private const string InsertPriceSql = """
         INSERT INTO prices (id, tenant_id, plan_code, meter_code, model, properties, effective_from, effective_to, created_at)
-        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)
+        SELECT $1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9
+        FROM (SELECT pg_advisory_xact_lock(7265, hashtext($2 || '/' || $3 || '/' || $4))) AS serialize_per_meter
         """;
 
     private const string PriceColumns = "id, plan_code, meter_code, model, properties::text, effective_from, effective_to, created_at";
