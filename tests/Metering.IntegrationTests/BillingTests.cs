@@ -33,14 +33,14 @@ public sealed class BillingTests(AppFixture app)
 
     private static string Iso(DateTimeOffset t) => t.ToString("yyyy-MM-ddTHH:mm:ssZ");
 
-    private static async Task<string> SetUpAsync(HttpClient client, string subscription, string fixedFee = "0", string plan = "metered", string customer = "cust_1")
+    private static async Task<string> SetUpAsync(HttpClient client, string subscription, string fixedFee = "0", string plan = "metered", string customer = "cust_1", DateTimeOffset? startedAt = null, string interval = "month")
     {
         await client.PostAsync("/v1/meters", s_tokens);
         await client.PostAsync("/v1/meters", s_calls);
         await client.PostAsync("/v1/customers", new { id = customer, name = "Acme", currency = "USD", tax_rate = "0.20" });
-        await client.PostAsync("/v1/plans", new { code = plan, currency = "USD", interval = "month", fixed_fee = fixedFee });
+        await client.PostAsync("/v1/plans", new { code = plan, currency = "USD", interval, fixed_fee = fixedFee });
         string subject = $"agent:{subscription}:{Guid.NewGuid():N}";
-        (int status, JsonElement body) = await client.PostAsync("/v1/subscriptions", new { id = subscription, customer_id = customer, plan, started_at = Iso(StartedAt()), subjects = new[] { subject } });
+        (int status, JsonElement body) = await client.PostAsync("/v1/subscriptions", new { id = subscription, customer_id = customer, plan, started_at = Iso(startedAt ?? StartedAt()), subjects = new[] { subject } });
         Assert.True(status == 201, body.ToString());
         return subject;
     }
@@ -197,6 +197,37 @@ public sealed class BillingTests(AppFixture app)
         JsonElement listed = await OkAsync(client.GetJsonAsync("/v1/invoices?subscription_id=sub_1&status=draft"));
         Assert.Equal(invoice.Str("id"), Assert.Single(listed.GetProperty("data").EnumerateArray()).Str("id"));
         Assert.Equal(0, (await OkAsync(client.GetJsonAsync("/v1/invoices?status=finalized"))).GetProperty("data").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Periods_starting_off_the_hour_bill_every_hour_once_and_usage_agrees_with_the_invoice()
+    {
+        // Usage is kept per hour: a period bills the hours from the one holding its start to the one holding its end.
+        using HttpClient client = await app.NewTenantAsync();
+        // Weekly periods, so the ended one is recent enough for events (at most 35 days old).
+        DateTimeOffset now = DateTimeOffset.UtcNow, start = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 30, 0, TimeSpan.Zero).AddDays(-10), end = start.AddDays(7);
+        string subject = await SetUpAsync(client, "sub_1", plan: "weekly", startedAt: start, interval: "week");
+        await PriceAsync(client, "llm_tokens", "per_unit", new { unit_price = "1" }, plan: "weekly");
+        await SendAsync(client, subject, 2, new { tokens = 100 }, timestamp: start.AddMinutes(10)); // the first, partial hour
+        await SendAsync(client, subject, 1, new { tokens = 10 }, timestamp: start.AddHours(5));
+        await SendAsync(client, subject, 3, new { tokens = 1000 }, timestamp: end.AddMinutes(-20)); // the hour holding the end: next period
+
+        JsonElement invoice = await OkAsync(client.PostAsync("/v1/invoices", new { subscription_id = "sub_1", period_start = Iso(start) }), 201);
+        Assert.Equal("210", Assert.Single(invoice.GetProperty("line_items").EnumerateArray()).Str("quantity"));
+        JsonElement last = await OkAsync(client.GetJsonAsync($"/v1/subscriptions/sub_1/usage?meter=llm_tokens&from={Iso(start.AddMinutes(-30))}&to={Iso(end.AddMinutes(-30))}"));
+        Assert.Equal("210", last.Str("value"));
+        JsonElement current = await OkAsync(client.GetJsonAsync("/v1/subscriptions/sub_1/usage/current"));
+        Assert.Equal("3000", Assert.Single(current.GetProperty("meters").EnumerateArray()).Str("value"));
+        Assert.Equal("3000", (await OkAsync(client.GetJsonAsync("/v1/subscriptions/sub_1/usage?meter=llm_tokens"))).Str("value"));
+
+        // Finalized: the period's hours are closed, and only those.
+        await OkAsync(client.PostAsync($"/v1/invoices/{invoice.Str("id")}/finalize", new { }));
+        (int status, JsonElement closed) = await client.PostAsync("/v1/events", new { idempotency_key = "late-1", subject, event_type = "llm_tokens", timestamp = Iso(start.AddMinutes(20)), properties = new { tokens = 5 } });
+        Assert.Equal((409, "PERIOD_CLOSED"), (status, closed.Code()));
+        await SendAsync(client, subject, 1, new { tokens = 1000 }, timestamp: end.AddMinutes(-10));
+        Assert.Equal("4000", Assert.Single((await OkAsync(client.GetJsonAsync("/v1/subscriptions/sub_1/usage/current"))).GetProperty("meters").EnumerateArray()).Str("value"));
+        JsonElement next = await OkAsync(client.PostAsync("/v1/invoices", new { subscription_id = "sub_1", period_start = Iso(end) }), 201);
+        Assert.Equal("4000", Assert.Single(next.GetProperty("line_items").EnumerateArray()).Str("quantity"));
     }
 
     [Fact]

@@ -54,15 +54,15 @@ public static class UsageApi
             return ApiError.Invalid("to", "'to' must be an RFC 3339 timestamp.").ToResult();
         }
 
-        // Periods may start off the hour (a subscription started at 10:30); a range from the period is widened to whole hours.
+        // Periods may start off the hour (a subscription started at 10:30): the period's range is its hours, as invoices bill it.
         if (!q.ContainsKey("from"))
         {
-            from = UsageCalculator.HourOf(from);
+            from = period.UsageHours.From;
         }
 
         if (!q.ContainsKey("to"))
         {
-            to = UsageCalculator.CeilingHour(to);
+            to = period.UsageHours.To;
         }
 
         if (UsageCalculator.HourOf(from) != from || UsageCalculator.HourOf(to) != to)
@@ -103,8 +103,7 @@ public static class UsageApi
         }
 
         BillingPeriod period = subscription.PeriodAt(catalog.Now);
-        DateTimeOffset from = UsageCalculator.HourOf(period.Start);
-        DateTimeOffset to = UsageCalculator.CeilingHour(period.End);
+        (DateTimeOffset from, DateTimeOffset to) = period.UsageHours;
         // The plan's meters are those its price book prices now; a plan without any price shows every meter of the tenant.
         IReadOnlyList<PriceEntry> inForce = await prices.PricesInForceAsync(tenant, subscription.PlanCode, catalog.Now, ct);
         IEnumerable<Meter> planMeters = (await catalog.GetMetersAsync(tenant, ct)).Meters;

@@ -66,6 +66,10 @@ public sealed record Subscription(string Id, string CustomerId, string PlanCode,
 /// <summary>A billing period [Start, End).</summary>
 public readonly record struct BillingPeriod(DateTimeOffset Start, DateTimeOffset End)
 {
+    /// <summary>The usage a period bills, as usage is kept: the whole UTC hours from the hour holding <see cref="Start"/> up to
+    /// the hour holding <see cref="End"/>. Consecutive periods tile exactly, and a period starting at 10:30 includes 10:00-11:00.</summary>
+    public (DateTimeOffset From, DateTimeOffset To) UsageHours => (Usage.UsageCalculator.HourOf(Start), Usage.UsageCalculator.HourOf(End));
+
     /// <summary>The period that contains <paramref name="at"/>; the first period for instants before the anchor.
     /// Periods repeat from the anchor: the k-th starts at anchor + k intervals, computed from the anchor each time, so a
     /// month anchored on the 31st falls back to a shorter month's last day and returns to the 31st after it.</summary>

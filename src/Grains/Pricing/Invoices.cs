@@ -67,10 +67,6 @@ public static class InvoiceCalculator
 
         return Totals(lines, currency, due.TaxRate);
     }
-
-    /// <summary>Usage of a billing period is counted by whole UTC hours (as it is kept): the hours starting in the period.</summary>
-    public static (DateTimeOffset From, DateTimeOffset To) UsageRange(DateTimeOffset periodStart, DateTimeOffset periodEnd)
-        => (Usage.UsageCalculator.CeilingHour(periodStart), Usage.UsageCalculator.CeilingHour(periodEnd));
 }
 
 /// <summary>Periods of a subscription whose invoice is finalized (or being finalized): events in them are refused.</summary>

@@ -125,11 +125,4 @@ public static class UsageCalculator
         DateTime utc = timestamp.UtcDateTime;
         return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
     }
-
-    /// <summary>The first whole hour at or after <paramref name="timestamp"/>.</summary>
-    public static DateTimeOffset CeilingHour(DateTimeOffset timestamp)
-    {
-        DateTimeOffset hour = HourOf(timestamp);
-        return hour == timestamp ? hour : hour.AddHours(1);
-    }
 }

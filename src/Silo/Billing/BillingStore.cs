@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Metering.Grains;
+using Metering.Grains.Catalog;
 using Metering.Grains.Pricing;
 using Npgsql;
 
@@ -243,7 +244,7 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            periods.Add(InvoiceCalculator.UsageRange(reader.GetFieldValue<DateTimeOffset>(0), reader.GetFieldValue<DateTimeOffset>(1)));
+            periods.Add(new BillingPeriod(reader.GetFieldValue<DateTimeOffset>(0), reader.GetFieldValue<DateTimeOffset>(1)).UsageHours);
         }
 
         return periods;

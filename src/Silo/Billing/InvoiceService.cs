@@ -213,7 +213,7 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
     }
 
     /// <summary>Prices a period: the plan's fixed fee, and each meter priced in the plan's book at the period's start with its
-    /// usage over the period (whole hours starting in it).</summary>
+    /// usage over the period's hours (BillingPeriod.UsageHours).</summary>
     private async Task<(InvoiceTotals Totals, Plan Plan)> ComputeAsync(string tenant, Subscription subscription, BillingPeriod period, BillingCache? cache, CancellationToken ct)
     {
         Plan plan = await Cached(cache?.Plans, subscription.PlanCode, () => catalog.GetPlanAsync(tenant, subscription.PlanCode, ct)).ConfigureAwait(false)
@@ -222,7 +222,7 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
             ?? throw new InvalidOperationException($"Customer {subscription.CustomerId} is missing.");
         IReadOnlyList<PriceEntry> prices = await Cached(cache?.Prices, (plan.Code, period.Start), () => store.PricesInForceAsync(tenant, plan.Code, period.Start, ct)).ConfigureAwait(false);
         TenantMeters meters = await catalog.GetMetersAsync(tenant, ct).ConfigureAwait(false);
-        (DateTimeOffset from, DateTimeOffset to) = InvoiceCalculator.UsageRange(period.Start, period.End);
+        (DateTimeOffset from, DateTimeOffset to) = period.UsageHours;
         bool ended = period.End <= subscription.PeriodAt(time.GetUtcNow()).Start;
         var usages = new List<MeterUsage>(prices.Count);
         foreach (PriceEntry price in prices)

@@ -23,4 +23,18 @@ public sealed class BillingPeriodTests
         Assert.Equal(T(start), period.Start);
         Assert.Equal(T(end), period.End);
     }
+
+    [Fact]
+    public void Periods_off_the_hour_bill_whole_hours_that_tile_exactly()
+    {
+        DateTimeOffset anchor = T("2026-01-31T10:30:00Z");
+        BillingPeriod first = BillingPeriod.At(anchor, BillingInterval.Month, anchor);
+        Assert.Equal((T("2026-01-31T10:00:00Z"), T("2026-02-28T10:00:00Z")), first.UsageHours);
+        BillingPeriod second = BillingPeriod.At(anchor, BillingInterval.Month, first.End);
+        Assert.Equal(first.UsageHours.To, second.UsageHours.From);
+        Assert.Equal((T("2026-02-28T10:00:00Z"), T("2026-03-31T10:00:00Z")), second.UsageHours);
+
+        BillingPeriod onTheHour = BillingPeriod.At(T("2026-11-01T00:00:00Z"), BillingInterval.Month, T("2026-11-21T10:00:00Z"));
+        Assert.Equal((onTheHour.Start, onTheHour.End), onTheHour.UsageHours);
+    }
 }
