@@ -134,6 +134,7 @@ public sealed class CrashTests
     [Fact]
     public async Task Sigkill_during_consumes_then_quota_counters_are_restored_exactly_from_the_events()
     {
+        await WallClock.AwayFromHourEndAsync(TimeSpan.FromMinutes(3));
         const int total = 120, cost = 7, limit = 1000;
         string db = await TestDatabase.CreateAsync("crashq");
         const string subject = "agent:quota";
