@@ -137,20 +137,12 @@ public sealed class BillingTests(AppFixture app)
         {
             DateTimeOffset from = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(round);
 
-            // Hold the table so that all thirty inserts queue up, then release them at once.
-            await using var gate = new NpgsqlConnection(app.ConnectionString);
-            await gate.OpenAsync();
-            await using NpgsqlTransaction hold = await gate.BeginTransactionAsync();
-            await new NpgsqlCommand("LOCK TABLE prices IN SHARE MODE", gate, hold).ExecuteNonQueryAsync();
+            // All thirty inserts queue up on the held table, then go at once.
+            await using TableGate gate = await TableGate.HoldAsync(app, "prices");
             Task<PriceInsert[]> racing = Task.WhenAll(Enumerable.Range(0, 30).Select(i => Task.Run(() => store.InsertPriceAsync(tenant,
                 new PriceEntry(Guid.NewGuid(), "metered", "llm_tokens", price, """{"unit_price":"0.001"}""", from.AddMinutes(i), from.AddMonths(1), from)))));
-            using var waiting = new NpgsqlCommand("SELECT count(*) FROM pg_locks WHERE relation = 'prices'::regclass AND NOT granted", gate, hold);
-            for (int polls = 0; polls < 200 && (long)(await waiting.ExecuteScalarAsync())! < 30; polls++)
-            {
-                await Task.Delay(25);
-            }
-
-            await hold.CommitAsync();
+            await gate.WaitForWaitersAsync(30);
+            await gate.ReleaseAsync();
             PriceInsert[] results = await racing;
             Assert.Equal(1, results.Count(r => r == PriceInsert.Created));
             Assert.Equal(29, results.Count(r => r == PriceInsert.Overlap));

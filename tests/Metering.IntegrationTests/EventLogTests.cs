@@ -36,23 +36,16 @@ public sealed class EventLogTests(AppFixture app)
         // queue, so they are taken together into one group commit.
         Task<IngestOutcome[]> occupy, same1, same2, reused;
         long commitsBefore;
-        await using (NpgsqlConnection gate = await app.OpenDatabaseAsync())
-        await using (NpgsqlTransaction hold = await gate.BeginTransactionAsync())
+        await using (TableGate gate = await TableGate.HoldAsync(app, "events"))
         {
-            await new NpgsqlCommand("LOCK TABLE events IN SHARE MODE", gate, hold).ExecuteNonQueryAsync();
             commitsBefore = log.Commits;
             occupy = Append(subscriptions[0], "k-occupy", payload);
-            using var waiting = new NpgsqlCommand("SELECT count(*) FROM pg_locks WHERE relation = 'events'::regclass AND NOT granted", gate, hold);
-            for (int polls = 0; polls < 400 && (long)(await waiting.ExecuteScalarAsync())! < 1; polls++)
-            {
-                await Task.Delay(25);
-            }
-
+            await gate.WaitForWaitersAsync(1);
             same1 = Append(subscriptions[1], "k-1", payload);
             same2 = Append(subscriptions[2], "k-1", payload);
             reused = Append(subscriptions[3], "k-1", other);
             Assert.Equal(commitsBefore, log.Commits); // nothing committed while the table is held
-            await hold.CommitAsync();
+            await gate.ReleaseAsync();
         }
 
         Assert.Equal(IngestStatus.Created, Assert.Single(await occupy).Status);
