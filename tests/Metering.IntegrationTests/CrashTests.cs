@@ -24,6 +24,7 @@ public sealed class CrashTests
     [Fact]
     public async Task Sigkill_mid_stream_then_retries_count_every_event_exactly_once()
     {
+        await WallClock.AwayFromHourEndAsync(TimeSpan.FromMinutes(3));
         const int total = 3000;
         string db = await TestDatabase.CreateAsync("crash");
         string[] subjects = ["agent:one", "agent:two", "agent:three"];

@@ -50,7 +50,6 @@ public sealed class QuotasTests(AppFixture app)
     [Fact]
     public async Task Quota_of_10_per_hour_allows_the_10th_and_denies_after_it()
     {
-        await WallClock.AwayFromHourEndAsync();
         using HttpClient client = await app.NewTenantAsync();
         string subject = await client.SetUpSubscriptionAsync("sub_1", s_calls);
         JsonElement quota = await PutQuotaAsync(client, "api_calls", new { limit = "10", period = "hour", overflow = "block" });
@@ -83,7 +82,6 @@ public sealed class QuotasTests(AppFixture app)
     [Fact]
     public async Task Consume_counts_down_to_zero_then_denies_and_audits_the_denial()
     {
-        await WallClock.AwayFromHourEndAsync();
         using HttpClient client = await app.NewTenantAsync();
         string subject = await client.SetUpSubscriptionAsync("sub_1", s_calls);
         await PutQuotaAsync(client, "api_calls", new { limit = 5, period = "hour" });
@@ -117,7 +115,6 @@ public sealed class QuotasTests(AppFixture app)
     [Fact]
     public async Task A_backdated_event_counts_in_the_current_window_and_does_not_reopen_the_quota()
     {
-        await WallClock.AwayFromHourEndAsync();
         using HttpClient client = await app.NewTenantAsync();
         string subject = await client.SetUpSubscriptionAsync("sub_1", s_calls);
         await PutQuotaAsync(client, "api_calls", new { limit = "5", period = "hour" });
@@ -139,7 +136,6 @@ public sealed class QuotasTests(AppFixture app)
     [Fact]
     public async Task Allow_overage_allows_past_the_limit_and_reports_the_overage()
     {
-        await WallClock.AwayFromHourEndAsync();
         using HttpClient client = await app.NewTenantAsync();
         string subject = await client.SetUpSubscriptionAsync("sub_1", s_tokens);
         await PutQuotaAsync(client, "tokens", new { limit = "1000", period = "day", overflow = "allow_overage" });
@@ -163,7 +159,6 @@ public sealed class QuotasTests(AppFixture app)
     [InlineData(50, 1, 150)]  // three times over-subscribed
     public async Task Racing_consumes_never_pass_the_limit(int limit, int cost, int requests)
     {
-        await WallClock.AwayFromHourEndAsync();
         using HttpClient client = await app.NewTenantAsync();
         string subject = await client.SetUpSubscriptionAsync("sub_1", s_tokens);
         await PutQuotaAsync(client, "tokens", new { limit = limit.ToString(), period = limit == 1 ? "none" : "hour" });
@@ -263,7 +258,6 @@ public sealed class QuotasTests(AppFixture app)
     [Fact]
     public async Task Bad_quota_requests_get_clear_errors()
     {
-        await WallClock.AwayFromHourEndAsync();
         using HttpClient client = await app.NewTenantAsync();
         string subject = await client.SetUpSubscriptionAsync("sub_1", s_calls);
         await client.PostAsync("/v1/meters", s_peak);
@@ -319,7 +313,6 @@ public sealed class QuotasTests(AppFixture app)
     [Fact]
     public async Task A_service_in_the_same_process_calls_the_quota_grain_without_http()
     {
-        await WallClock.AwayFromHourEndAsync();
         (string tenant, string key, HttpClient http) = await app.NewTenantWithKeyAsync();
         using HttpClient owned = http;
         string subject = await http.SetUpSubscriptionAsync("sub_1", s_tokens);
@@ -350,7 +343,6 @@ public sealed class QuotasTests(AppFixture app)
     [Fact]
     public async Task A_reactivated_quota_grain_restores_its_counters_from_the_events()
     {
-        await WallClock.AwayFromHourEndAsync();
         (string tenant, _, HttpClient http) = await app.NewTenantWithKeyAsync();
         using HttpClient client = http;
         string subject = await client.SetUpSubscriptionAsync("sub_1", s_tokens);
