@@ -33,7 +33,7 @@ public static class AuditApi
                 action = e.Action,
                 actor = e.Actor,
                 subject = e.Subject,
-                details = JsonDocument.Parse(e.DetailsJson).RootElement,
+                details = JsonSerializer.Deserialize<JsonElement>(e.DetailsJson),
             }),
         }, Wire.Json);
     }

@@ -48,11 +48,14 @@ public static class InvoicesApi
         return outcome.Invoice is { } invoice ? TypedResults.Json(InvoiceJson(invoice), Wire.Compact, statusCode: 201) : Problem(outcome);
     }
 
-    private static async Task<IResult> Get(string id, HttpContext http, InvoiceService service, CancellationToken ct)
-    {
-        Invoice? invoice = Guid.TryParse(id, out Guid guid) ? await service.GetAsync(http.Tenant(), guid, ct) : null;
-        return invoice is null ? ApiError.NotFound($"Invoice '{id}'").ToResult() : TypedResults.Json(InvoiceJson(invoice), Wire.Compact);
-    }
+    private static Task<IResult> Get(string id, HttpContext http, InvoiceService service, CancellationToken ct)
+        => FindAsync(id, "Invoice", guid => service.GetAsync(http.Tenant(), guid, ct), InvoiceJson);
+
+    /// <summary>Answers a GET by id: the entity's JSON, or 404 for an unknown (or malformed) id.</summary>
+    private static async Task<IResult> FindAsync<T>(string id, string what, Func<Guid, Task<T?>> find, Func<T, object> json) where T : class
+        => Guid.TryParse(id, out Guid guid) && await find(guid) is { } found
+            ? TypedResults.Json(json(found), Wire.Compact)
+            : ApiError.NotFound($"{what} '{id}'").ToResult();
 
     private static async Task<IResult> List(HttpContext http, BillingStore store, CancellationToken ct)
     {
@@ -103,24 +106,19 @@ public static class InvoicesApi
         return TypedResults.Json(new { id, status = "running" }, Wire.Json, statusCode: 202);
     }
 
-    private static async Task<IResult> GetRun(string id, HttpContext http, BillingRunService runs, CancellationToken ct)
-    {
-        BillingRun? run = Guid.TryParse(id, out Guid guid) ? await runs.GetAsync(http.Tenant(), guid, ct) : null;
-        return run is null
-            ? ApiError.NotFound($"Billing run '{id}'").ToResult()
-            : TypedResults.Json(new
-            {
-                id = run.Id,
-                period_end_before = Wire.Time(run.PeriodEndBefore),
-                status = run.Status,
-                total = run.Total,
-                done = run.Done,
-                failed = run.Failed,
-                created = run.Created,
-                created_at = Wire.Time(run.CreatedAt),
-                completed_at = run.CompletedAt is { } at ? Wire.Time(at) : null,
-            }, Wire.Compact);
-    }
+    private static Task<IResult> GetRun(string id, HttpContext http, BillingRunService runs, CancellationToken ct)
+        => FindAsync(id, "Billing run", guid => runs.GetAsync(http.Tenant(), guid, ct), run => new
+        {
+            id = run.Id,
+            period_end_before = Wire.Time(run.PeriodEndBefore),
+            status = run.Status,
+            total = run.Total,
+            done = run.Done,
+            failed = run.Failed,
+            created = run.Created,
+            created_at = Wire.Time(run.CreatedAt),
+            completed_at = Wire.Time(run.CompletedAt),
+        });
 
     private static async Task<IResult> StartRerating(HttpContext http, ReratingService rerating, CancellationToken ct)
     {
@@ -154,25 +152,20 @@ public static class InvoicesApi
             : TypedResults.Json(new { id = job.Id, status = job.Status }, Wire.Json, statusCode: 202);
     }
 
-    private static async Task<IResult> GetRerating(string id, HttpContext http, ReratingService rerating, CancellationToken ct)
-    {
-        ReratingJob? job = Guid.TryParse(id, out Guid guid) ? await rerating.GetAsync(http.Tenant(), guid, ct) : null;
-        return job is null
-            ? ApiError.NotFound($"Re-rating job '{id}'").ToResult()
-            : TypedResults.Json(new
-            {
-                id = job.Id,
-                status = job.Status,
-                customer_ids = job.CustomerIds,
-                from = Wire.Time(job.From),
-                to = Wire.Time(job.To),
-                recomputed = job.Recomputed,
-                adjustments = job.Adjustments,
-                error = job.Error,
-                created_at = Wire.Time(job.CreatedAt),
-                completed_at = job.CompletedAt is { } at ? Wire.Time(at) : null,
-            }, Wire.Compact);
-    }
+    private static Task<IResult> GetRerating(string id, HttpContext http, ReratingService rerating, CancellationToken ct)
+        => FindAsync(id, "Re-rating job", guid => rerating.GetAsync(http.Tenant(), guid, ct), job => new
+        {
+            id = job.Id,
+            status = job.Status,
+            customer_ids = job.CustomerIds,
+            from = Wire.Time(job.From),
+            to = Wire.Time(job.To),
+            recomputed = job.Recomputed,
+            adjustments = job.Adjustments,
+            error = job.Error,
+            created_at = Wire.Time(job.CreatedAt),
+            completed_at = Wire.Time(job.CompletedAt),
+        });
 
     private static IResult Problem(InvoiceOutcome outcome) => outcome.Code switch
     {
@@ -211,7 +204,7 @@ public static class InvoicesApi
         tax = Money(invoice.Totals.Tax, invoice.Currency),
         total = Money(invoice.Totals.Total, invoice.Currency),
         created_at = Wire.Time(invoice.CreatedAt),
-        finalized_at = invoice.FinalizedAt is { } f ? Wire.Time(f) : null,
-        voided_at = invoice.VoidedAt is { } v ? Wire.Time(v) : null,
+        finalized_at = Wire.Time(invoice.FinalizedAt),
+        voided_at = Wire.Time(invoice.VoidedAt),
     };
 }

@@ -138,9 +138,9 @@ public static class PricingApi
         plan = entry.PlanCode,
         meter = entry.MeterCode,
         model = entry.Price.Model.ToWire(),
-        properties = JsonDocument.Parse(entry.PropertiesJson).RootElement,
+        properties = JsonSerializer.Deserialize<JsonElement>(entry.PropertiesJson),
         effective_from = Wire.Time(entry.EffectiveFrom),
-        effective_to = entry.EffectiveTo is { } to ? Wire.Time(to) : null,
+        effective_to = Wire.Time(entry.EffectiveTo),
         created_at = Wire.Time(entry.CreatedAt),
     };
 

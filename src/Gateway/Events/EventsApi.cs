@@ -116,7 +116,7 @@ public sealed class EventIngestor(CatalogStore catalog, IGrainFactory grains, Ga
             string? subscription = await catalog.ResolveSubjectAsync(tenant, events[i].Subject);
             if (subscription is null)
             {
-                results[i] = new EventResult(422, null, new ApiError(422, "UNKNOWN_SUBJECT", $"No subscription has the subject '{events[i].Subject}'."));
+                results[i] = new EventResult(422, null, ApiError.UnknownSubject(events[i].Subject));
                 continue;
             }
 

@@ -9,6 +9,8 @@ public sealed record ApiError(int Status, string Code, string Detail, IReadOnlyD
 
     public static ApiError NotFound(string what) => new(404, "NOT_FOUND", $"{what} was not found.");
 
+    public static ApiError UnknownSubject(string subject) => new(422, "UNKNOWN_SUBJECT", $"No subscription has the subject '{subject}'.");
+
     public static readonly ApiError Unauthenticated = new(401, "UNAUTHENTICATED", "A valid API key is required: Authorization: Bearer <key>.");
 
     public IResult ToResult() => Problems.Result(this);

@@ -22,6 +22,8 @@ public static partial class Wire
 
     public static string? Decimal(decimal? value) => value is null ? null : Decimal(value.Value);
 
+    public static string? Time(DateTimeOffset? value) => value is { } v ? Time(v) : null;
+
     public static string Time(DateTimeOffset value) => value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
 
     public static bool TryParseTime(string? text, out DateTimeOffset value)

@@ -144,7 +144,7 @@ public static class QuotasApi
         string? subscription = await catalog.ResolveSubjectAsync(tenant, subject, ct);
         if (subscription is null)
         {
-            return UnknownSubject(subject).ToResult();
+            return ApiError.UnknownSubject(subject).ToResult();
         }
 
         (ApiError? missing, _) = await FindAsync(tenant, subscription, meter, catalog, ct);
@@ -167,7 +167,7 @@ public static class QuotasApi
             used = Wire.Decimal(view.Used),
             remaining = Wire.Decimal(view.Remaining),
             overage = Wire.Decimal(view.Overage),
-            resets_at = view.ResetsAt is { } at ? Wire.Time(at) : null,
+            resets_at = Wire.Time(view.ResetsAt),
         }, Wire.Compact);
     }
 
@@ -197,7 +197,7 @@ public static class QuotasApi
         string? subscription = await catalog.ResolveSubjectAsync(tenant, subject!, ct);
         if (subscription is null)
         {
-            return UnknownSubject(subject!).ToResult();
+            return ApiError.UnknownSubject(subject!).ToResult();
         }
 
         (ApiError? missing, Meter? meter) = await FindAsync(tenant, subscription, meterCode!, catalog, ct);
@@ -240,8 +240,6 @@ public static class QuotasApi
 
     private static ApiError NoQuota(string subscriptionId, string meter) => ApiError.NotFound($"A quota on meter '{meter}' for subscription '{subscriptionId}'");
 
-    private static ApiError UnknownSubject(string subject) => new(422, "UNKNOWN_SUBJECT", $"No subscription has the subject '{subject}'.");
-
     private static object QuotaJson(string subscriptionId, QuotaView view) => new
     {
         subscription_id = subscriptionId,
@@ -253,6 +251,6 @@ public static class QuotasApi
         used = Wire.Decimal(view.Used),
         remaining = Wire.Decimal(view.Remaining),
         overage = Wire.Decimal(view.Overage),
-        resets_at = view.ResetsAt is { } at ? Wire.Time(at) : null,
+        resets_at = Wire.Time(view.ResetsAt),
     };
 }

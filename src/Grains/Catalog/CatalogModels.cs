@@ -97,6 +97,15 @@ public readonly record struct BillingPeriod(DateTimeOffset Start, DateTimeOffset
         return new BillingPeriod(StartOf(anchor, interval, k), StartOf(anchor, interval, k + 1));
     }
 
+    /// <summary>The periods from the anchor that end at or before <paramref name="before"/>, in order.</summary>
+    public static IEnumerable<BillingPeriod> EndedBy(DateTimeOffset anchor, BillingInterval interval, DateTimeOffset before)
+    {
+        for (long k = 0; StartOf(anchor, interval, k + 1) <= before; k++)
+        {
+            yield return new BillingPeriod(StartOf(anchor, interval, k), StartOf(anchor, interval, k + 1));
+        }
+    }
+
     public static DateTimeOffset StartOf(DateTimeOffset anchor, BillingInterval interval, long k) => interval switch
     {
         BillingInterval.Day => anchor.AddDays(k),

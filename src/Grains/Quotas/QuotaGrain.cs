@@ -53,7 +53,7 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
     {
         (_tenantId, _subscriptionId, _meterCode) = QuotaKey.Parse(GrainKey);
         await _state.ReadStateAsync(cancellationToken).ConfigureAwait(false);
-        if (_state.State.Definition is not null)
+        if (_state.State.Definition is not null && await ResolveAsync(cancellationToken).ConfigureAwait(false))
         {
             await LoadAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -62,10 +62,11 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
     public async Task<QuotaView> SetAsync(QuotaDefinition definition)
     {
         bool created = _state.State.Definition is null;
-        _meter = (await _catalog.GetMetersAsync(_tenantId).ConfigureAwait(false)).Find(_meterCode)
-            ?? throw new InvalidOperationException($"Meter {_meterCode} does not exist.");
-        _subscription = await _catalog.GetSubscriptionAsync(_tenantId, _subscriptionId).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"Subscription {_subscriptionId} does not exist.");
+        if (!await ResolveAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"Subscription {_subscriptionId} or meter {_meterCode} does not exist.");
+        }
+
         if (created)
         {
             // From here on the subscription grain passes the meter's events on; whatever it applied before is in the log.
@@ -223,17 +224,19 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
         return Task.CompletedTask;
     }
 
-    private async Task LoadAsync(CancellationToken cancellationToken)
+    /// <summary>Reads the meter and the subscription the quota is on; false when either is gone.</summary>
+    private async Task<bool> ResolveAsync(CancellationToken cancellationToken)
     {
         _meter = (await _catalog.GetMetersAsync(_tenantId, cancellationToken).ConfigureAwait(false)).Find(_meterCode);
         _subscription = await _catalog.GetSubscriptionAsync(_tenantId, _subscriptionId, cancellationToken).ConfigureAwait(false);
-        if (_meter is null || _subscription is null)
-        {
-            return;
-        }
+        return _meter is not null && _subscription is not null;
+    }
 
-        _epoch = QuotaRules.EpochAt(_state.State, _subscription, _time.GetUtcNow());
-        (IReadOnlyList<QuotaEvent> events, long lastSeq) = await _store.LoadAsync(_tenantId, _subscriptionId, _meter, _epoch, cancellationToken).ConfigureAwait(false);
+    /// <summary>Counts the current epoch's events from the log (after <see cref="ResolveAsync"/> succeeded).</summary>
+    private async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        _epoch = QuotaRules.EpochAt(_state.State, _subscription!, _time.GetUtcNow());
+        (IReadOnlyList<QuotaEvent> events, long lastSeq) = await _store.LoadAsync(_tenantId, _subscriptionId, _meter!, _epoch, cancellationToken).ConfigureAwait(false);
         _used = new Aggregate();
         foreach (QuotaEvent e in events)
         {

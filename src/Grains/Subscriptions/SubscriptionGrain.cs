@@ -16,7 +16,6 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
     private readonly ICatalogReader _catalog;
     private readonly IQuotaStore _quotas;
     private readonly IClosedPeriods _closedPeriods;
-    private IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)> _closed = [];
     private readonly TimeProvider _time;
     private readonly SubscriptionGrainOptions _options;
     private readonly ILogger<SubscriptionGrain> _logger;
@@ -27,6 +26,7 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
     private TenantMeters _meters = new([]);
     private readonly HashSet<string> _quotaMeters = new(StringComparer.Ordinal);
     private Dictionary<string, List<Meter>> _quotaMetersByEventType = new(StringComparer.Ordinal);
+    private IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)> _closed = [];
     private bool _dirty;
     private bool _poisoned;
 

@@ -1,16 +1,15 @@
-using System.Threading.Channels;
-using Metering.Grains;
 using Metering.Grains.Catalog;
-using Microsoft.Extensions.Hosting;
+using Metering.Silo.Catalog;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Metering.Silo.Billing;
 
 /// <summary>Billing runs: a draft invoice for every subscription period ended before a time that has none. A run works in the
-/// background and reports its progress; running it again creates no second invoice (the unique index decides).</summary>
-public sealed class BillingRunService(NpgsqlDataSource dataSource, InvoiceService invoices, BillingStore store, TimeProvider time, ILogger<BillingRunService> logger)
-    : BackgroundService
+/// background and reports its progress; running it again creates no second invoice (the unique index decides). A run that a
+/// stop interrupted starts again from the beginning: what it generated is skipped as already invoiced.</summary>
+public sealed class BillingRunService(NpgsqlDataSource dataSource, InvoiceService invoices, BillingStore store, CatalogStore catalog, TimeProvider time, ILogger<BillingRunService> logger)
+    : QueuedJobService<(string Tenant, Guid Id, DateTimeOffset Before)>(dataSource, logger)
 {
     /// <summary>Invoices generated at once by a run.</summary>
     public const int Parallelism = 4;
@@ -18,90 +17,40 @@ public sealed class BillingRunService(NpgsqlDataSource dataSource, InvoiceServic
     private const string InsertSql = "INSERT INTO billing_runs (id, tenant_id, period_end_before, status, created_at) VALUES ($1, $2, $3, 'running', $4)";
     private const string SelectSql = "SELECT id, period_end_before, status, total, done, failed, created, created_at, completed_at FROM billing_runs WHERE tenant_id = $1 AND id = $2";
     private const string ProgressSql = "UPDATE billing_runs SET total = $3, done = $4, failed = $5, created = $6, status = $7, completed_at = $8 WHERE tenant_id = $1 AND id = $2";
-    private const string UnfinishedSql = "SELECT tenant_id, id, period_end_before FROM billing_runs WHERE status = 'running'";
-    private const string SubscriptionsSql = """
-        SELECT s.id, s.customer_id, s.plan_code, p.billing_interval, s.started_at, s.created_at
-        FROM subscriptions s JOIN plans p ON p.tenant_id = s.tenant_id AND p.code = s.plan_code
-        WHERE s.tenant_id = $1 AND s.started_at < $2
-        """;
 
-    private readonly Channel<(string Tenant, Guid Id, DateTimeOffset Before)> _queue = Channel.CreateUnbounded<(string, Guid, DateTimeOffset)>();
+    protected override string UnfinishedSql => "SELECT tenant_id, id, period_end_before FROM billing_runs WHERE status = 'running'";
 
     public async Task<Guid> StartAsync(string tenant, DateTimeOffset periodEndBefore, CancellationToken ct = default)
     {
         var id = Guid.NewGuid();
-        await using NpgsqlCommand command = dataSource.CreateCommand(InsertSql);
+        await using NpgsqlCommand command = DataSource.CreateCommand(InsertSql);
         command.AddPositional(id, tenant, periodEndBefore, time.GetUtcNow());
         await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        await _queue.Writer.WriteAsync((tenant, id, periodEndBefore), ct).ConfigureAwait(false);
+        await EnqueueAsync((tenant, id, periodEndBefore), ct).ConfigureAwait(false);
         return id;
     }
 
     public async Task<BillingRun?> GetAsync(string tenant, Guid id, CancellationToken ct = default)
     {
-        await using NpgsqlCommand command = dataSource.CreateCommand(SelectSql);
+        await using NpgsqlCommand command = DataSource.CreateCommand(SelectSql);
         command.AddPositional(tenant, id);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         return await reader.ReadAsync(ct).ConfigureAwait(false)
             ? new BillingRun(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4),
-                reader.GetInt32(5), reader.GetInt32(6), reader.GetFieldValue<DateTimeOffset>(7), reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8))
+                reader.GetInt32(5), reader.GetInt32(6), reader.GetFieldValue<DateTimeOffset>(7), reader.GetFieldValue<DateTimeOffset?>(8))
             : null;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        // Runs interrupted by a stop resume from the start: what they generated is skipped as already invoiced.
-        await using (NpgsqlCommand unfinished = dataSource.CreateCommand(UnfinishedSql))
-        {
-            await using NpgsqlDataReader reader = await unfinished.ExecuteReaderAsync(stoppingToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(stoppingToken).ConfigureAwait(false))
-            {
-                await _queue.Writer.WriteAsync((reader.GetString(0), reader.GetGuid(1), reader.GetFieldValue<DateTimeOffset>(2)), stoppingToken).ConfigureAwait(false);
-            }
-        }
+    protected override (string Tenant, Guid Id, DateTimeOffset Before) ReadUnfinished(NpgsqlDataReader reader)
+        => (reader.GetString(0), reader.GetGuid(1), reader.GetFieldValue<DateTimeOffset>(2));
 
-        await foreach ((string tenant, Guid id, DateTimeOffset before) in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
-        {
-            try
-            {
-                await RunAsync(tenant, id, before, stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogError(ex, "Billing run {Run} failed", id);
-            }
-        }
-    }
-
-    private async Task RunAsync(string tenant, Guid id, DateTimeOffset before, CancellationToken ct)
+    protected override async Task RunAsync((string Tenant, Guid Id, DateTimeOffset Before) run, CancellationToken ct)
     {
+        (string tenant, Guid id, DateTimeOffset before) = run;
         HashSet<(string, DateTimeOffset)> invoiced = await store.InvoicedPeriodsAsync(tenant, ct).ConfigureAwait(false);
-        var work = new List<(Subscription Subscription, BillingPeriod Period)>();
-        await using (NpgsqlCommand command = dataSource.CreateCommand(SubscriptionsSql))
-        {
-            command.AddPositional(tenant, before);
-            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            while (await reader.ReadAsync(ct).ConfigureAwait(false))
-            {
-                BillingInterval interval = WireName.ParseWire<BillingInterval>(reader.GetString(3));
-                var subscription = new Subscription(reader.GetString(0), reader.GetString(1), reader.GetString(2), interval,
-                    reader.GetFieldValue<DateTimeOffset>(4), [], reader.GetFieldValue<DateTimeOffset>(5));
-                for (long k = 0; ; k++)
-                {
-                    DateTimeOffset start = BillingPeriod.StartOf(subscription.StartedAt, interval, k);
-                    DateTimeOffset end = BillingPeriod.StartOf(subscription.StartedAt, interval, k + 1);
-                    if (end > before)
-                    {
-                        break;
-                    }
-
-                    if (!invoiced.Contains((subscription.Id, start)))
-                    {
-                        work.Add((subscription, new BillingPeriod(start, end)));
-                    }
-                }
-            }
-        }
+        List<(Subscription Subscription, BillingPeriod Period)> work = [.. (await catalog.SubscriptionsStartedBeforeAsync(tenant, before, ct).ConfigureAwait(false))
+            .SelectMany(s => BillingPeriod.EndedBy(s.StartedAt, s.Interval, before).Select(p => (Subscription: s, Period: p)))
+            .Where(w => !invoiced.Contains((w.Subscription.Id, w.Period.Start)))];
 
         int done = 0, failed = 0, created = 0;
         await ReportAsync(tenant, id, work.Count, 0, 0, 0, completed: false, ct).ConfigureAwait(false);
@@ -140,7 +89,7 @@ public sealed class BillingRunService(NpgsqlDataSource dataSource, InvoiceServic
 
     private async Task ReportAsync(string tenant, Guid id, int total, int done, int failed, int created, bool completed, CancellationToken ct)
     {
-        await using NpgsqlCommand command = dataSource.CreateCommand(ProgressSql);
+        await using NpgsqlCommand command = DataSource.CreateCommand(ProgressSql);
         command.AddPositional(tenant, id, total, done, failed, created, completed ? "completed" : "running", completed ? time.GetUtcNow() : DBNull.Value);
         await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }

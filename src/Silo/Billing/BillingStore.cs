@@ -35,7 +35,7 @@ public enum PriceInsert
     Overlap,
 }
 
-/// <summary>Price books, invoices, billing runs and re-rating jobs in PostgreSQL.</summary>
+/// <summary>Price books and invoices in PostgreSQL (billing runs and re-rating jobs keep their own tables, in their services).</summary>
 public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
 {
     public const string Standard = "standard";
@@ -150,7 +150,7 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
             PriceSpec price = ChargeModels.Parse(model, document.RootElement, new Dictionary<string, string>())
                 ?? throw new InvalidOperationException($"Stored price {reader.GetGuid(0)} does not parse.");
             entries.Add(new PriceEntry(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), price, properties,
-                reader.GetFieldValue<DateTimeOffset>(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6), reader.GetFieldValue<DateTimeOffset>(7)));
+                reader.GetFieldValue<DateTimeOffset>(5), reader.GetFieldValue<DateTimeOffset?>(6), reader.GetFieldValue<DateTimeOffset>(7)));
         }
 
         return entries;
@@ -213,8 +213,8 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
             var totals = new InvoiceTotals(lines, reader.GetDecimal(11), reader.GetDecimal(12), reader.GetDecimal(13), reader.GetDecimal(14));
             invoices.Add(new Invoice(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
                 reader.GetFieldValue<DateTimeOffset>(5), reader.GetFieldValue<DateTimeOffset>(6), WireName.ParseWire<InvoiceStatus>(reader.GetString(7)), reader.GetString(8),
-                reader.IsDBNull(9) ? null : reader.GetGuid(9), totals, reader.GetFieldValue<DateTimeOffset>(15),
-                reader.IsDBNull(16) ? null : reader.GetFieldValue<DateTimeOffset>(16), reader.IsDBNull(17) ? null : reader.GetFieldValue<DateTimeOffset>(17)));
+                reader.GetFieldValue<Guid?>(9), totals, reader.GetFieldValue<DateTimeOffset>(15),
+                reader.GetFieldValue<DateTimeOffset?>(16), reader.GetFieldValue<DateTimeOffset?>(17)));
         }
 
         return invoices;

@@ -87,17 +87,14 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
 
     public Task<Invoice?> GetAsync(string tenant, Guid id, CancellationToken ct = default) => store.InvoiceAsync(tenant, id, ct);
 
-    public async Task<InvoiceOutcome> RefreshAsync(string tenant, Guid id, CancellationToken ct = default)
-    {
-        Invoice? invoice = await store.InvoiceAsync(tenant, id, ct).ConfigureAwait(false);
-        if (invoice is null)
-        {
-            return NotFound(id);
-        }
+    public Task<InvoiceOutcome> RefreshAsync(string tenant, Guid id, CancellationToken ct = default)
+        => WithInvoiceAsync(tenant, id, invoice => RefreshAsync(tenant, invoice, ct), ct);
 
+    private async Task<InvoiceOutcome> RefreshAsync(string tenant, Invoice invoice, CancellationToken ct)
+    {
         if (invoice.Status != InvoiceStatus.Draft || invoice.Kind != BillingStore.Standard)
         {
-            return InvoiceOutcome.Problem("INVOICE_NOT_DRAFT", $"Invoice {id} is {invoice.Status.ToWire()}; only standard drafts are regenerated.");
+            return InvoiceOutcome.Problem("INVOICE_NOT_DRAFT", $"Invoice {invoice.Id} is {invoice.Status.ToWire()}; only standard drafts are regenerated.");
         }
 
         return await RecomputeAsync(tenant, invoice, InvoiceStatus.Draft, ct).ConfigureAwait(false);
@@ -105,14 +102,12 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
 
     /// <summary>Closes the period (the subscription refuses its events from now on and commits those already accepted), prices
     /// it one last time with everything accepted, and freezes the invoice.</summary>
-    public async Task<InvoiceOutcome> FinalizeAsync(string tenant, Guid id, CancellationToken ct = default)
-    {
-        Invoice? invoice = await store.InvoiceAsync(tenant, id, ct).ConfigureAwait(false);
-        if (invoice is null)
-        {
-            return NotFound(id);
-        }
+    public Task<InvoiceOutcome> FinalizeAsync(string tenant, Guid id, CancellationToken ct = default)
+        => WithInvoiceAsync(tenant, id, invoice => FinalizeAsync(tenant, invoice, ct), ct);
 
+    private async Task<InvoiceOutcome> FinalizeAsync(string tenant, Invoice invoice, CancellationToken ct)
+    {
+        Guid id = invoice.Id;
         switch (invoice.Status)
         {
             case InvoiceStatus.Finalized:
@@ -149,14 +144,12 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
         return new InvoiceOutcome(finalized);
     }
 
-    public async Task<InvoiceOutcome> VoidAsync(string tenant, Guid id, CancellationToken ct = default)
-    {
-        Invoice? invoice = await store.InvoiceAsync(tenant, id, ct).ConfigureAwait(false);
-        if (invoice is null)
-        {
-            return NotFound(id);
-        }
+    public Task<InvoiceOutcome> VoidAsync(string tenant, Guid id, CancellationToken ct = default)
+        => WithInvoiceAsync(tenant, id, invoice => VoidAsync(tenant, invoice, ct), ct);
 
+    private async Task<InvoiceOutcome> VoidAsync(string tenant, Invoice invoice, CancellationToken ct)
+    {
+        Guid id = invoice.Id;
         if (invoice.Status == InvoiceStatus.Voided)
         {
             return new InvoiceOutcome(invoice);
@@ -183,8 +176,7 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
     /// adjustments) becomes an adjustment invoice; null when nothing changed.</summary>
     internal async Task<Invoice?> AdjustAsync(string tenant, Invoice invoice, CancellationToken ct)
     {
-        Subscription subscription = (await catalog.GetSubscriptionAsync(tenant, invoice.SubscriptionId, ct).ConfigureAwait(false))!;
-        (InvoiceTotals due, _) = await ComputeAsync(tenant, subscription, new BillingPeriod(invoice.PeriodStart, invoice.PeriodEnd), null, ct).ConfigureAwait(false);
+        InvoiceTotals due = await ComputeAsync(tenant, invoice, ct).ConfigureAwait(false);
         IReadOnlyList<Invoice> earlier = await store.AdjustmentsOfAsync(tenant, invoice.Id, ct).ConfigureAwait(false);
         List<LineItem> billed = [.. invoice.Totals.Lines, .. earlier.SelectMany(a => a.Totals.Lines)];
         InvoiceTotals difference = InvoiceCalculator.Adjustment(billed, due, invoice.Currency);
@@ -202,14 +194,21 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
 
     internal async Task<InvoiceOutcome> RecomputeAsync(string tenant, Invoice invoice, InvoiceStatus status, CancellationToken ct)
     {
-        Subscription? subscription = await catalog.GetSubscriptionAsync(tenant, invoice.SubscriptionId, ct).ConfigureAwait(false);
-        (InvoiceTotals totals, _) = await ComputeAsync(tenant, subscription!, new BillingPeriod(invoice.PeriodStart, invoice.PeriodEnd), null, ct).ConfigureAwait(false);
+        InvoiceTotals totals = await ComputeAsync(tenant, invoice, ct).ConfigureAwait(false);
         if (!await store.UpdateTotalsAsync(tenant, invoice.Id, totals, status, time.GetUtcNow(), ct).ConfigureAwait(false))
         {
             return InvoiceOutcome.Problem("INVOICE_NOT_DRAFT", $"Invoice {invoice.Id} changed state meanwhile.");
         }
 
         return new InvoiceOutcome(invoice with { Totals = totals });
+    }
+
+    /// <summary>Prices an invoice's period again, as it stands now.</summary>
+    private async Task<InvoiceTotals> ComputeAsync(string tenant, Invoice invoice, CancellationToken ct)
+    {
+        Subscription subscription = await catalog.GetSubscriptionAsync(tenant, invoice.SubscriptionId, ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Subscription {invoice.SubscriptionId} is missing.");
+        return (await ComputeAsync(tenant, subscription, new BillingPeriod(invoice.PeriodStart, invoice.PeriodEnd), null, ct).ConfigureAwait(false)).Totals;
     }
 
     /// <summary>Prices a period: the plan's fixed fee, and each meter priced in the plan's book at the period's start with its
@@ -242,7 +241,11 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
     private static Task<T> Cached<TKey, T>(ConcurrentDictionary<TKey, Task<T>>? cache, TKey key, Func<Task<T>> load) where TKey : notnull
         => cache is null ? load() : cache.GetOrAdd(key, _ => load());
 
-    private static InvoiceOutcome NotFound(Guid id) => InvoiceOutcome.Problem("NOT_FOUND", $"Invoice {id} was not found.");
+    /// <summary>Runs a command on the stored invoice, or answers NOT_FOUND.</summary>
+    private async Task<InvoiceOutcome> WithInvoiceAsync(string tenant, Guid id, Func<Invoice, Task<InvoiceOutcome>> command, CancellationToken ct)
+        => await store.InvoiceAsync(tenant, id, ct).ConfigureAwait(false) is { } invoice
+            ? await command(invoice).ConfigureAwait(false)
+            : InvoiceOutcome.Problem("NOT_FOUND", $"Invoice {id} was not found.");
 
     private void Record(string tenant, string action, Invoice invoice)
         => audit.Record(new AuditEntry(tenant, time.GetUtcNow(), action, "api", invoice.SubscriptionId, JsonSerializer.Serialize(new

@@ -1,8 +1,6 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using Metering.Grains.Audit;
 using Metering.Grains.Pricing;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -17,7 +15,7 @@ public sealed class ReratingOptions
 /// <summary>Re-rating jobs: recompute invoices of some customers over a time range with the prices now in force. A job locks
 /// its scope: an overlapping job (a shared customer and overlapping range) is refused while one is pending or running.</summary>
 public sealed class ReratingService(NpgsqlDataSource dataSource, BillingStore store, InvoiceService invoices, IAuditLog audit, ReratingOptions options, TimeProvider time, ILogger<ReratingService> logger)
-    : BackgroundService
+    : QueuedJobService<(string Tenant, Guid Id)>(dataSource, logger)
 {
     private const string LockSql = "SELECT pg_advisory_xact_lock(7264, hashtext($1))";
     private const string OverlapSql = """
@@ -27,14 +25,13 @@ public sealed class ReratingService(NpgsqlDataSource dataSource, BillingStore st
     private const string InsertSql = "INSERT INTO rerating_jobs (id, tenant_id, customer_ids, range_from, range_to, status, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6)";
     private const string SelectSql = "SELECT id, customer_ids, range_from, range_to, status, recomputed, adjustments, error, created_at, completed_at FROM rerating_jobs WHERE tenant_id = $1 AND id = $2";
     private const string StatusSql = "UPDATE rerating_jobs SET status = $3, recomputed = $4, adjustments = $5, error = $6, completed_at = $7 WHERE tenant_id = $1 AND id = $2";
-    private const string UnfinishedSql = "SELECT tenant_id, id FROM rerating_jobs WHERE status IN ('pending', 'running')";
 
-    private readonly Channel<(string Tenant, Guid Id)> _queue = Channel.CreateUnbounded<(string, Guid)>();
+    protected override string UnfinishedSql => "SELECT tenant_id, id FROM rerating_jobs WHERE status IN ('pending', 'running')";
 
     /// <summary>Creates a pending job, or returns the id of the overlapping job that prevents it.</summary>
     public async Task<(ReratingJob? Job, Guid? Conflict)> StartAsync(string tenant, IReadOnlyList<string> customerIds, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
     {
-        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using NpgsqlConnection connection = await DataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
         await using (var lockCommand = new NpgsqlCommand(LockSql, connection, transaction))
         {
@@ -61,46 +58,32 @@ public sealed class ReratingService(NpgsqlDataSource dataSource, BillingStore st
         await transaction.CommitAsync(ct).ConfigureAwait(false);
         audit.Record(new AuditEntry(tenant, job.CreatedAt, "rerating.started", "api", null,
             JsonSerializer.Serialize(new { job_id = job.Id, customer_ids = customerIds, from, to })));
-        await _queue.Writer.WriteAsync((tenant, job.Id), ct).ConfigureAwait(false);
+        await EnqueueAsync((tenant, job.Id), ct).ConfigureAwait(false);
         return (job, null);
     }
 
     public async Task<ReratingJob?> GetAsync(string tenant, Guid id, CancellationToken ct = default)
     {
-        await using NpgsqlCommand command = dataSource.CreateCommand(SelectSql);
+        await using NpgsqlCommand command = DataSource.CreateCommand(SelectSql);
         command.AddPositional(tenant, id);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         return await reader.ReadAsync(ct).ConfigureAwait(false)
             ? new ReratingJob(reader.GetGuid(0), reader.GetFieldValue<string[]>(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3),
                 reader.GetString(4), reader.GetInt32(5), reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetFieldValue<DateTimeOffset>(8),
-                reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9))
+                reader.GetFieldValue<DateTimeOffset?>(9))
             : null;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override (string Tenant, Guid Id) ReadUnfinished(NpgsqlDataReader reader) => (reader.GetString(0), reader.GetGuid(1));
+
+    protected override async Task RunAsync((string Tenant, Guid Id) queued, CancellationToken ct)
     {
-        await using (NpgsqlCommand unfinished = dataSource.CreateCommand(UnfinishedSql))
+        (string tenant, Guid id) = queued;
+        if (options.StartDelay > TimeSpan.Zero)
         {
-            await using NpgsqlDataReader reader = await unfinished.ExecuteReaderAsync(stoppingToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(stoppingToken).ConfigureAwait(false))
-            {
-                await _queue.Writer.WriteAsync((reader.GetString(0), reader.GetGuid(1)), stoppingToken).ConfigureAwait(false);
-            }
+            await Task.Delay(options.StartDelay, time, ct).ConfigureAwait(false);
         }
 
-        await foreach ((string tenant, Guid id) in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
-        {
-            if (options.StartDelay > TimeSpan.Zero)
-            {
-                await Task.Delay(options.StartDelay, time, stoppingToken).ConfigureAwait(false);
-            }
-
-            await RunAsync(tenant, id, stoppingToken).ConfigureAwait(false);
-        }
-    }
-
-    private async Task RunAsync(string tenant, Guid id, CancellationToken ct)
-    {
         ReratingJob? job = await GetAsync(tenant, id, ct).ConfigureAwait(false);
         if (job is null || job.Status is "completed" or "failed")
         {
@@ -134,7 +117,7 @@ public sealed class ReratingService(NpgsqlDataSource dataSource, BillingStore st
 
     private async Task SetStatusAsync(string tenant, Guid id, string status, int recomputed, int adjustments, string? error, CancellationToken ct)
     {
-        await using NpgsqlCommand command = dataSource.CreateCommand(StatusSql);
+        await using NpgsqlCommand command = DataSource.CreateCommand(StatusSql);
         command.AddPositional(tenant, id, status, recomputed, adjustments, (object?)error ?? DBNull.Value,
             status is "completed" or "failed" ? time.GetUtcNow() : DBNull.Value);
         await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);

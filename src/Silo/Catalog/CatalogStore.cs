@@ -30,12 +30,13 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
     private const string SelectPlanSql = "SELECT code, currency, billing_interval, fixed_fee, created_at FROM plans WHERE tenant_id = $1 AND code = $2";
     private const string InsertSubscriptionSql = "INSERT INTO subscriptions (tenant_id, id, customer_id, plan_code, started_at, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
     private const string InsertSubjectsSql = "INSERT INTO subscription_subjects (tenant_id, subject, subscription_id) SELECT $1, s, $2 FROM unnest($3::text[]) s";
-    private const string SelectSubscriptionSql = """
+    private const string SubscriptionsSql = """
         SELECT s.id, s.customer_id, s.plan_code, p.billing_interval, s.started_at, s.created_at,
                coalesce((SELECT array_agg(subject ORDER BY subject) FROM subscription_subjects x WHERE x.tenant_id = s.tenant_id AND x.subscription_id = s.id), '{}')
         FROM subscriptions s JOIN plans p ON p.tenant_id = s.tenant_id AND p.code = s.plan_code
-        WHERE s.tenant_id = $1 AND s.id = $2
         """;
+    private const string SelectSubscriptionSql = SubscriptionsSql + " WHERE s.tenant_id = $1 AND s.id = $2";
+    private const string SubscriptionsStartedBeforeSql = SubscriptionsSql + " WHERE s.tenant_id = $1 AND s.started_at < $2";
     private const string SubjectSql = "SELECT subscription_id FROM subscription_subjects WHERE tenant_id = $1 AND subject = $2";
 
     private readonly ConcurrentDictionary<string, string> _tenantByKeyHash = new();
@@ -204,11 +205,29 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
             return null;
         }
 
-        var subscription = new Subscription(reader.GetString(0), reader.GetString(1), reader.GetString(2), WireName.ParseWire<BillingInterval>(reader.GetString(3)),
-            reader.GetFieldValue<DateTimeOffset>(4), reader.GetFieldValue<string[]>(6), reader.GetFieldValue<DateTimeOffset>(5));
+        Subscription subscription = ReadSubscription(reader);
         _subscriptions[(tenantId, subscriptionId)] = subscription;
         return subscription;
     }
+
+    /// <summary>Every subscription of the tenant started before <paramref name="before"/> (a billing run's scope).</summary>
+    public async Task<IReadOnlyList<Subscription>> SubscriptionsStartedBeforeAsync(string tenantId, DateTimeOffset before, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(SubscriptionsStartedBeforeSql);
+        command.AddPositional(tenantId, before);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var subscriptions = new List<Subscription>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            subscriptions.Add(ReadSubscription(reader));
+        }
+
+        return subscriptions;
+    }
+
+    private static Subscription ReadSubscription(NpgsqlDataReader reader)
+        => new(reader.GetString(0), reader.GetString(1), reader.GetString(2), WireName.ParseWire<BillingInterval>(reader.GetString(3)),
+            reader.GetFieldValue<DateTimeOffset>(4), reader.GetFieldValue<string[]>(6), reader.GetFieldValue<DateTimeOffset>(5));
 
     /// <summary>The subscription a subject belongs to, or null.</summary>
     public async ValueTask<string?> ResolveSubjectAsync(string tenantId, string subject, CancellationToken cancellationToken = default)

@@ -14,12 +14,16 @@ public sealed class PostgresQuotaStore(NpgsqlDataSource dataSource) : IQuotaStor
 
     private const string LastSeqSql = "SELECT coalesce(max(seq), 0) FROM events WHERE tenant_id = $1 AND subscription_id = $2";
 
-    // Appends of one subscription commit in sequence order, so every event up to the last sequence read is visible.
+    // One statement, one snapshot: the subscription's last sequence and the epoch's events up to it. Appends of one
+    // subscription commit in sequence order, so every event up to that sequence is visible. The first row always comes
+    // (a LEFT JOIN from the one-row max), with nulls when the epoch has no events.
     private const string EventsSql = """
-        SELECT seq, idempotency_key, ts, received_at, properties::text FROM events
-        WHERE tenant_id = $1 AND subscription_id = $2 AND event_type = $3 AND received_at >= $4 AND received_at < $5
-          AND seq > $6 AND seq <= $7
-        ORDER BY seq
+        WITH last AS (SELECT coalesce(max(seq), 0) AS seq FROM events WHERE tenant_id = $1 AND subscription_id = $2)
+        SELECT last.seq, e.seq, e.idempotency_key, e.ts, e.received_at, e.properties::text
+        FROM last LEFT JOIN events e
+          ON e.tenant_id = $1 AND e.subscription_id = $2 AND e.event_type = $3 AND e.received_at >= $4 AND e.received_at < $5
+         AND e.seq > $6 AND e.seq <= last.seq
+        ORDER BY e.seq
         """;
 
     public async Task RegisterAsync(string tenantId, string subscriptionId, string meterCode, CancellationToken cancellationToken = default)
@@ -52,16 +56,22 @@ public sealed class PostgresQuotaStore(NpgsqlDataSource dataSource) : IQuotaStor
 
     public async Task<(IReadOnlyList<QuotaEvent> Events, long LastSeq)> LoadAsync(string tenantId, string subscriptionId, Meter meter, QuotaEpoch epoch, CancellationToken cancellationToken = default)
     {
-        long lastSeq = await LastSeqAsync(tenantId, subscriptionId, cancellationToken).ConfigureAwait(false);
         await using NpgsqlCommand command = dataSource.CreateCommand(EventsSql);
-        command.AddPositional(tenantId, subscriptionId, meter.EventType, epoch.Start.ToUniversalTime(), (epoch.End ?? DateTimeOffset.MaxValue).ToUniversalTime(), epoch.AfterSeq, lastSeq);
+        command.AddPositional(tenantId, subscriptionId, meter.EventType, epoch.Start.ToUniversalTime(), (epoch.End ?? DateTimeOffset.MaxValue).ToUniversalTime(), epoch.AfterSeq);
         var events = new List<QuotaEvent>();
+        long lastSeq = 0;
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            using JsonDocument properties = JsonDocument.Parse(reader.GetString(4));
-            events.Add(QuotaEvent.Read(meter, reader.GetInt64(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2),
-                reader.GetFieldValue<DateTimeOffset>(3), properties.RootElement));
+            lastSeq = reader.GetInt64(0);
+            if (reader.IsDBNull(1))
+            {
+                continue;
+            }
+
+            using JsonDocument properties = JsonDocument.Parse(reader.GetString(5));
+            events.Add(QuotaEvent.Read(meter, reader.GetInt64(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3),
+                reader.GetFieldValue<DateTimeOffset>(4), properties.RootElement));
         }
 
         return (events, lastSeq);
