@@ -8,7 +8,10 @@ using Metering.Gateway.Quotas;
 using Metering.Gateway.Tenants;
 using Metering.Gateway.Usage;
 using Metering.Silo.Hosting;
+using Metering.Runtime;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace Metering.Gateway;
 
@@ -34,7 +37,9 @@ public static class GatewayExtensions
                 ? new ApiError(413, "PAYLOAD_TOO_LARGE", "The body is larger than 5 MiB.")
                 : exception is BadHttpRequestException bad
                     ? new ApiError(bad.StatusCode, "INVALID_REQUEST", bad.Message)
-                    : new ApiError(500, "INTERNAL", "An unexpected error occurred; nothing was changed by this request unless it says otherwise.");
+                    : exception is ClusterUnavailableException unavailable
+                        ? new ApiError(503, "UNAVAILABLE", unavailable.Message + " Retry; a write with the same idempotency key is applied once.")
+                        : new ApiError(500, "INTERNAL", "An unexpected error occurred; nothing was changed by this request unless it says otherwise.");
             await problem.ToResult().ExecuteAsync(context);
         }));
         app.MapTenantsApi();
@@ -46,6 +51,38 @@ public static class GatewayExtensions
         app.MapPricingApi();
         app.MapInvoicesApi();
         app.MapOperationsApi();
+        app.MapSiloEndpoints();
+        app.Lifetime.ApplicationStarted.Register(() => _ = AdvertiseAsync(app));
         return app;
+    }
+
+    /// <summary>Publishes where this silo is reached: <c>Silo:Address</c> when set, else the address the server listens on,
+    /// with a wildcard host read as loopback.</summary>
+    private static async Task AdvertiseAsync(WebApplication app)
+    {
+        Metering.Runtime.Silo silo = app.Services.GetRequiredService<Metering.Runtime.Silo>();
+        string? configured = app.Configuration["Silo:Address"];
+        string? address = configured is { Length: > 0 } && configured != "local"
+            ? configured
+            : app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        if (address is null)
+        {
+            return;
+        }
+
+        var uri = new UriBuilder(address.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal));
+        if (uri.Host is "0.0.0.0" or "[::]" or "::")
+        {
+            uri.Host = "127.0.0.1";
+        }
+
+        try
+        {
+            await silo.AdvertiseAsync(uri.Uri.GetLeftPart(UriPartial.Authority));
+        }
+        catch (Exception ex)
+        {
+            app.Logger.LogError(ex, "Could not publish this silo's address");
+        }
     }
 }

@@ -9,27 +9,66 @@ namespace Metering.IntegrationTests;
 public sealed class MembershipTests
 {
     [Fact]
-    public async Task A_silo_joins_claims_every_partition_heartbeats_and_leaves_in_postgres()
+    public async Task Two_silos_split_partitions_by_handoff_with_higher_epochs_and_a_lapsed_silo_is_declared_dead()
     {
         string cs = await TestDatabase.CreateAsync("members");
         await using NpgsqlDataSource dataSource = NpgsqlDataSource.Create(cs);
         await Migrator.ApplyAsync(dataSource, NullLogger.Instance);
-        var options = new SiloOptions { SiloId = "silo-a", Partitions = 8, LeaseDuration = TimeSpan.FromMinutes(1) };
-        var membership = new PostgresMembership(dataSource, options);
-        await membership.JoinAsync(default);
-        IReadOnlyList<(int Partition, long Epoch)> first = await membership.ClaimAllAsync(default);
+        var a = new PostgresMembership(dataSource, new SiloOptions { SiloId = "silo-a", Partitions = 8, LeaseDuration = TimeSpan.FromSeconds(2) });
+        var b = new PostgresMembership(dataSource, new SiloOptions { SiloId = "silo-b", Partitions = 8, LeaseDuration = TimeSpan.FromSeconds(2) });
+        await a.JoinAsync(default);
+        MembershipSnapshot alone = await a.HeartbeatAsync(0, default);
+        Assert.Equal(["silo-a"], alone.LiveSilos);
+        IReadOnlyList<(int Partition, long Epoch)> first = await a.ClaimAsync(PlacementPlan.TargetOf("silo-a", alone.LiveSilos, 8), default);
         Assert.Equal(8, first.Count);
-        // A restart claims again at a higher epoch, which fences every write made under the old one.
-        IReadOnlyList<(int Partition, long Epoch)> second = await membership.ClaimAllAsync(default);
-        Assert.All(second, c => Assert.Equal(first.Single(f => f.Partition == c.Partition).Epoch + 1, c.Epoch));
+        Assert.Empty(await b.ClaimAsync(8, default)); // b has not joined: it may not claim
 
-        await membership.HeartbeatAsync(default);
-        SiloInfo me = Assert.Single(await membership.ListAsync(default));
-        Assert.Equal(("silo-a", "active", 8), (me.Id, me.Status, me.Partitions));
+        await b.JoinAsync(default);
+        MembershipSnapshot both = await a.HeartbeatAsync(3, default);
+        Assert.Equal(["silo-a", "silo-b"], both.LiveSilos.Order());
+        Assert.Equal(8, both.Renewed.Count);
+        PlacementPlan plan = PlacementPlan.For("silo-a", both.LiveSilos, 8, [.. first.Select(f => f.Partition)]);
+        Assert.Equal([7, 6, 5, 4], plan.Release);
+        Assert.Empty(await b.ClaimAsync(4, default)); // nothing is free until a releases
+        await a.ReleaseAsync(plan.Release, default);
+        IReadOnlyList<(int Partition, long Epoch)> taken = await b.ClaimAsync(4, default);
+        Assert.Equal([4, 5, 6, 7], taken.Select(t => t.Partition).Order());
+        // The new owner holds each partition at a higher epoch, which fences every write a made under the old one.
+        Assert.All(taken, t => Assert.Equal(first.Single(f => f.Partition == t.Partition).Epoch + 1, t.Epoch));
+        Assert.Equal(4, (await a.HeartbeatAsync(3, default)).Renewed.Count);
 
-        await membership.LeaveAsync(default);
-        SiloInfo left = Assert.Single(await membership.ListAsync(default));
-        Assert.Equal(("stopped", 0), (left.Status, left.Partitions));
+        IReadOnlyList<SiloInfo> silos = await a.ListAsync(default);
+        Assert.Equal([("silo-a", 4, 3), ("silo-b", 4, 0)], silos.Select(s => (s.Id, s.Partitions, s.Activations)).Order());
+
+        // b stops heartbeating: past the lease a declares it dead, b's renewals stop, and b learns it was declared dead.
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        MembershipSnapshot later = await a.HeartbeatAsync(0, default);
+        Assert.Equal(["silo-a"], later.LiveSilos);
+        Assert.DoesNotContain(later.Owners, o => o.SiloId == "silo-b");
+        Assert.Equal(4, (await a.ClaimAsync(4, default)).Count);
+        MembershipSnapshot zombie = await b.HeartbeatAsync(0, default);
+        Assert.True(zombie.DeclaredDead);
+        Assert.Empty(zombie.Renewed);
+        Assert.Equal(SiloStatus.Dead, (await a.ListAsync(default)).Single(s => s.Id == "silo-b").Status);
+    }
+
+    [Fact]
+    public async Task A_silo_advertised_at_the_address_of_a_live_one_supersedes_it()
+    {
+        string cs = await TestDatabase.CreateAsync("members");
+        await using NpgsqlDataSource dataSource = NpgsqlDataSource.Create(cs);
+        await Migrator.ApplyAsync(dataSource, NullLogger.Instance);
+        var old = new PostgresMembership(dataSource, new SiloOptions { SiloId = "old", Partitions = 4 });
+        var next = new PostgresMembership(dataSource, new SiloOptions { SiloId = "new", Partitions = 4 });
+        await old.JoinAsync(default);
+        await old.AdvertiseAsync("http://127.0.0.1:9", default);
+        Assert.Equal(4, (await old.ClaimAsync(4, default)).Count);
+        await next.JoinAsync(default);
+        Assert.Empty(await next.ClaimAsync(4, default));
+        // The old process cannot be listening where the new one now listens: it is dead, and its leases free at once.
+        await next.AdvertiseAsync("http://127.0.0.1:9", default);
+        Assert.Equal(4, (await next.ClaimAsync(4, default)).Count);
+        Assert.True((await old.HeartbeatAsync(0, default)).DeclaredDead);
     }
 
     [Fact]
@@ -39,7 +78,8 @@ public sealed class MembershipTests
         await using NpgsqlDataSource dataSource = NpgsqlDataSource.Create(cs);
         await Migrator.ApplyAsync(dataSource, NullLogger.Instance);
         var membership = new PostgresMembership(dataSource, new SiloOptions { SiloId = "s", Partitions = 4 });
-        long epoch = (await membership.ClaimAllAsync(default)).Single(c => c.Partition == 1).Epoch;
+        await membership.JoinAsync(default);
+        long epoch = (await membership.ClaimAsync(4, default)).Single(c => c.Partition == 1).Epoch;
         var storage = new PostgresGrainStorage(dataSource);
         var fence = new FencingToken("s", 1, epoch);
 

@@ -18,9 +18,18 @@ public static class OperationsApi
         return app;
     }
 
-    private static IResult Ready(Metering.Runtime.Silo silo) => silo.IsReady
-        ? TypedResults.Json(new { status = "ready", partitions = silo.OwnedPartitions }, Wire.Json)
-        : TypedResults.Json(new { status = "starting", partitions = silo.OwnedPartitions }, Wire.Json, statusCode: 503);
+    private static IResult Ready(Metering.Runtime.Silo silo)
+    {
+        var body = new
+        {
+            status = silo.IsReady ? "ready" : "not_ready",
+            silo = PostgresMembership.WireName(silo.Status),
+            heartbeat = silo.HeartbeatFresh ? "fresh" : "stale",
+            partitions = silo.OwnedPartitions,
+            routable = silo.Directory.Covers,
+        };
+        return TypedResults.Json(body, Wire.Json, statusCode: silo.IsReady ? 200 : 503);
+    }
 
     private static async Task<IResult> Cluster(Metering.Runtime.Silo silo, CancellationToken ct)
     {
@@ -31,11 +40,14 @@ public static class OperationsApi
             {
                 id = s.Id,
                 address = s.Address,
-                status = s.Status,
+                status = PostgresMembership.WireName(s.Status),
                 partitions = s.Partitions,
-                activations = s.Id == silo.Options.SiloId ? silo.ActivationCount : (int?)null,
+                activations = s.Id == silo.Options.SiloId ? silo.ActivationCount : s.Activations,
+                last_heartbeat = Wire.Time(s.HeartbeatAt),
+                suspected = s.Suspected,
             }),
             partitions = silo.Options.Partitions,
+            self = silo.Options.SiloId,
         }, Wire.Json);
     }
 
@@ -48,6 +60,9 @@ public static class OperationsApi
         Metric(text, "metering_activations", "gauge", "Live grain activations on this silo.", [("", silo.ActivationCount)]);
         Metric(text, "metering_partitions_owned", "gauge", "Partitions owned by this silo.", [("", silo.OwnedPartitions)]);
         Metric(text, "metering_silo_ready", "gauge", "1 when the silo is ready.", [("", silo.IsReady ? 1 : 0)]);
+        (long forwarded, long retried) = silo.Forwarder.Counts;
+        Metric(text, "metering_grain_calls_forwarded_total", "counter", "Grain calls sent to the silo that owns the grain.", [("", forwarded)]);
+        Metric(text, "metering_grain_calls_retried_total", "counter", "Forwarded grain calls sent again after a refusal or an owner change.", [("", retried)]);
         return TypedResults.Text(text.ToString(), "text/plain; version=0.0.4");
     }
 

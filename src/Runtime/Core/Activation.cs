@@ -9,6 +9,7 @@ internal sealed class Activation : IGrainContext
     private readonly List<GrainTimer> _timers = [];
     private readonly TaskCompletionSource _activated = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _deactivationRequested; // 0 none, 1 flush, 2 drop
+    private IGrainFactory? _factory;
 
     public Activation(Catalog catalog, GrainId id, int partition)
     {
@@ -24,7 +25,7 @@ internal sealed class Activation : IGrainContext
 
     public FencingToken Fence => _catalog.Partitions.GetFence(Partition);
 
-    public IGrainFactory GrainFactory => _catalog.Factory;
+    public IGrainFactory GrainFactory => _factory ??= _catalog.FactoryFor(Partition);
 
     public TurnScheduler Scheduler { get; } = new();
 

@@ -6,20 +6,25 @@ using Microsoft.Extensions.Logging;
 namespace Metering.Runtime;
 
 /// <summary>The activations of this silo: finds or creates the activation of a grain, collects idle ones.</summary>
-internal sealed class Catalog
+internal sealed class Catalog : IGrainCallInvoker
 {
     private readonly ConcurrentDictionary<GrainId, Activation> _activations = new();
     private readonly IServiceProvider _services;
     private readonly GrainTypeRegistry _types;
 
-    public Catalog(IServiceProvider services, GrainTypeRegistry types, PartitionTable partitions, TimeProvider time, ILogger<Catalog> logger)
+    private readonly RemoteGrainInvoker? _remote;
+
+    /// <summary>A catalog that forwards calls for partitions it does not own through <paramref name="remote"/>, when the
+    /// membership is shared with other silos.</summary>
+    public Catalog(IServiceProvider services, GrainTypeRegistry types, PartitionTable partitions, IMembership membership, RemoteGrainInvoker remote, TimeProvider time, ILogger<Catalog> logger)
     {
         _services = services;
         _types = types;
+        _remote = membership.Shared ? remote : null;
         Partitions = partitions;
         Time = time;
         Logger = logger;
-        Factory = new GrainFactory(this);
+        Factory = new GrainFactory(this, partitions.PartitionOf);
     }
 
     public TimeProvider Time { get; }
@@ -30,21 +35,27 @@ internal sealed class Catalog
 
     public GrainFactory Factory { get; }
 
+    /// <summary>The registered grain types.</summary>
+    public GrainTypeRegistry Types => _types;
+
     public int Count => _activations.Count;
 
     public IEnumerable<Activation> Activations => _activations.Values;
 
+    /// <summary>A grain factory for the grains of <paramref name="partition"/>: their calls to that partition stay here.</summary>
+    public IGrainFactory FactoryFor(int partition) => new GrainFactory(this, Partitions.PartitionOf, partition);
+
     public Activation GetOrCreate(GrainId id)
     {
-        if (_activations.TryGetValue(id, out Activation? existing))
-        {
-            return existing;
-        }
-
         int partition = Partitions.PartitionOf(id.PartitionKey);
         if (!Partitions.IsOwned(partition))
         {
             throw new NotOwnerException(id, partition);
+        }
+
+        if (_activations.TryGetValue(id, out Activation? existing))
+        {
+            return existing;
         }
 
         var created = new Activation(this, id, partition);
@@ -78,14 +89,37 @@ internal sealed class Catalog
     public Task DeactivateAllAsync() => Task.WhenAll(_activations.Values.Select(a => a.DeactivateAsync(flush: true, onlyIfIdle: false)));
 
     /// <summary>Drops activations of partitions this silo no longer owns, without flushing (their state may be stale).</summary>
-    public Task DropPartitionAsync(int partition) => Task.WhenAll(_activations.Values
-        .Where(a => a.Partition == partition)
+    public Task DropPartitionsAsync(IReadOnlySet<int> partitions) => Task.WhenAll(_activations.Values
+        .Where(a => partitions.Contains(a.Partition))
         .Select(a => a.DeactivateAsync(flush: false, onlyIfIdle: false)));
 
-    public object Dispatch(GrainReference reference, MethodInfo method, object?[]? args)
-        => MethodDescriptor.For(method).Invoke(this, reference, args ?? []);
+    /// <summary>Deactivates the activations of partitions being handed off, flushing their state first.</summary>
+    public Task HandOffPartitionsAsync(IReadOnlySet<int> partitions) => Task.WhenAll(_activations.Values
+        .Where(a => partitions.Contains(a.Partition))
+        .Select(a => a.DeactivateAsync(flush: true, onlyIfIdle: false)));
 
-    internal async Task<T> InvokeAsync<T>(GrainReference reference, MethodDescriptor method, object?[] args)
+    /// <summary>Runs the call here when this silo owns the grain's partition, else forwards it to the owner. A call that a
+    /// grain of the same partition makes (<see cref="GrainReference.LocalOnly"/>) is never forwarded.</summary>
+    public async Task<T> InvokeAsync<T>(GrainReference reference, MethodDescriptor method, object?[] args)
+    {
+        if (_remote is null || reference.LocalOnly || Partitions.IsOwned(reference.Partition))
+        {
+            try
+            {
+                return await InvokeHereAsync<T>(reference, method, args).ConfigureAwait(false);
+            }
+            catch (NotOwnerException ex) when (_remote is not null && !reference.LocalOnly && ex.Grain == reference.Id)
+            {
+                // The partition moved before the call ran: the owner takes it.
+            }
+        }
+
+        return await ((IGrainCallInvoker)_remote).InvokeAsync<T>(reference, method, args).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs the call on this silo, or throws <see cref="NotOwnerException"/> for this grain before running it when the
+    /// silo does not own the partition (a lease that may have lapsed counts as not owned).</summary>
+    public async Task<T> InvokeHereAsync<T>(GrainReference reference, MethodDescriptor method, object?[] args)
     {
         while (true)
         {
@@ -102,6 +136,11 @@ internal sealed class Catalog
                 if (activation.IsDeactivated)
                 {
                     continue;
+                }
+
+                if (!Partitions.IsOwned(activation.Partition))
+                {
+                    throw new NotOwnerException(reference.Id, activation.Partition);
                 }
 
                 activation.LastUsed = Time.GetTimestamp();
@@ -132,6 +171,9 @@ internal sealed class Catalog
 public sealed class NotOwnerException(GrainId id, int partition)
     : Exception($"This silo does not own partition {partition} of {id}.")
 {
+    /// <summary>The grain called.</summary>
+    public GrainId Grain { get; } = id;
+
     /// <summary>The partition of the grain.</summary>
     public int Partition { get; } = partition;
 }
@@ -144,6 +186,9 @@ public sealed class GrainTypeRegistry
     /// <summary>Registers <typeparamref name="TGrain"/> as the class of <typeparamref name="TInterface"/>.</summary>
     public void Add<TInterface, TGrain>() where TInterface : IGrainWithStringKey where TGrain : Grain, TInterface
         => _map[typeof(TInterface)] = typeof(TGrain);
+
+    /// <summary>The registered grain interface whose full name is <paramref name="name"/>, or null.</summary>
+    public Type? InterfaceNamed(string name) => _map.Keys.FirstOrDefault(t => t.FullName == name);
 
     internal Type Implementation(Type grainInterface)
         => _map.TryGetValue(grainInterface, out Type? type)

@@ -3,59 +3,89 @@ using System.Reflection;
 
 namespace Metering.Runtime;
 
-/// <summary>A reference to a grain: what a proxy holds. Caches the activation it last reached.</summary>
-internal sealed class GrainReference(GrainId id)
+/// <summary>Carries a grain call to where the grain lives: this silo's catalog, or a remote silo.</summary>
+internal interface IGrainCallInvoker
+{
+    Task<T> InvokeAsync<T>(GrainReference reference, MethodDescriptor method, object?[] args);
+}
+
+/// <summary>A reference to a grain: what a proxy holds. Caches the activation it last reached. <see cref="LocalOnly"/>: the
+/// caller is a grain of the same partition, so the call must run here or not at all (a grain whose partition moved may not
+/// act on it through the new owner).</summary>
+internal sealed class GrainReference(GrainId id, int partition, bool localOnly)
 {
     public GrainId Id { get; } = id;
+
+    public int Partition { get; } = partition;
+
+    public bool LocalOnly { get; } = localOnly;
 
     public Activation? Cached { get; set; }
 }
 
-/// <summary>The proxy behind every grain interface reference; forwards calls to the catalog.</summary>
+/// <summary>The proxy behind every grain interface reference; forwards calls to its invoker.</summary>
 public class GrainProxy : DispatchProxy
 {
-    internal Catalog? Catalog { get; set; }
+    internal IGrainCallInvoker? Invoker { get; set; }
 
     internal GrainReference? Reference { get; set; }
 
     /// <inheritdoc />
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
-        => Catalog!.Dispatch(Reference!, targetMethod!, args);
+        => MethodDescriptor.For(targetMethod!).Invoke(Invoker!, Reference!, args ?? []);
 }
 
-internal sealed class GrainFactory(Catalog catalog) : IGrainFactory
+/// <summary>Gives grain references whose calls go through <paramref name="invoker"/>. References made for a grain of
+/// <paramref name="callerPartition"/> are local-only.</summary>
+internal sealed class GrainFactory(IGrainCallInvoker invoker, Func<string, int> partitionOf, int? callerPartition = null) : IGrainFactory
 {
     public TGrain GetGrain<TGrain>(string key) where TGrain : IGrainWithStringKey
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
+        var id = new GrainId(typeof(TGrain), key);
+        int partition = partitionOf(id.PartitionKey);
         TGrain proxy = DispatchProxy.Create<TGrain, GrainProxy>();
         var grainProxy = (GrainProxy)(object)proxy!;
-        grainProxy.Catalog = catalog;
-        grainProxy.Reference = new GrainReference(new GrainId(typeof(TGrain), key));
+        grainProxy.Invoker = invoker;
+        grainProxy.Reference = new GrainReference(id, partition, partition == callerPartition);
         return proxy;
     }
 }
 
-/// <summary>What the runtime knows of one grain interface method: whether it is read-only, and a typed invoker.</summary>
+/// <summary>What the runtime knows of one grain interface method: whether it is read-only, its parameter and result types,
+/// and a typed invoker.</summary>
 internal sealed class MethodDescriptor
 {
     private static readonly ConcurrentDictionary<MethodInfo, MethodDescriptor> s_cache = new();
+    private static readonly ConcurrentDictionary<(Type, string), MethodDescriptor?> s_byName = new();
     private static readonly MethodInfo s_invokeTyped = typeof(MethodDescriptor).GetMethod(nameof(InvokeTyped), BindingFlags.NonPublic | BindingFlags.Static)!;
-    private readonly Func<Catalog, GrainReference, object?[], object> _invoke;
+    private static readonly MethodInfo s_boxTyped = typeof(MethodDescriptor).GetMethod(nameof(BoxTyped), BindingFlags.NonPublic | BindingFlags.Static)!;
+    private readonly Func<IGrainCallInvoker, GrainReference, object?[], object> _invoke;
+    private readonly Func<IGrainCallInvoker, GrainReference, object?[], Task<object?>> _invokeBoxed;
 
     private MethodDescriptor(MethodInfo method)
     {
         Method = method;
         ReadOnly = method.IsDefined(typeof(ReadOnlyAttribute), inherit: false);
+        ParameterTypes = [.. method.GetParameters().Select(p => p.ParameterType)];
         Type returnType = method.ReturnType;
         if (returnType == typeof(Task))
         {
+            ResultType = null;
             _invoke = (c, r, a) => InvokeVoid(c, r, this, a);
+            _invokeBoxed = async (c, r, a) =>
+            {
+                await c.InvokeAsync<VoidResult>(r, this, a).ConfigureAwait(false);
+                return null;
+            };
         }
         else if (returnType.IsGenericType && returnType.GetGenericTypeDefinition() == typeof(Task<>))
         {
-            _invoke = s_invokeTyped.MakeGenericMethod(returnType.GetGenericArguments()[0])
-                .CreateDelegate<Func<Catalog, GrainReference, object?[], object>>(this);
+            ResultType = returnType.GetGenericArguments()[0];
+            _invoke = s_invokeTyped.MakeGenericMethod(ResultType)
+                .CreateDelegate<Func<IGrainCallInvoker, GrainReference, object?[], object>>(this);
+            _invokeBoxed = s_boxTyped.MakeGenericMethod(ResultType)
+                .CreateDelegate<Func<IGrainCallInvoker, GrainReference, object?[], Task<object?>>>(this);
         }
         else
         {
@@ -67,15 +97,34 @@ internal sealed class MethodDescriptor
 
     public bool ReadOnly { get; }
 
+    public IReadOnlyList<Type> ParameterTypes { get; }
+
+    /// <summary>The T of Task&lt;T&gt;, or null for Task.</summary>
+    public Type? ResultType { get; }
+
     public static MethodDescriptor For(MethodInfo method) => s_cache.GetOrAdd(method, static m => new MethodDescriptor(m));
 
-    public object Invoke(Catalog catalog, GrainReference reference, object?[] args) => _invoke(catalog, reference, args);
+    /// <summary>The method of <paramref name="grainInterface"/> (or of an interface it extends) named <paramref name="name"/>;
+    /// null when there is none, or more than one.</summary>
+    public static MethodDescriptor? Find(Type grainInterface, string name) => s_byName.GetOrAdd((grainInterface, name), static key =>
+    {
+        MethodInfo[] methods = [.. key.Item1.GetInterfaces().Append(key.Item1).SelectMany(i => i.GetMethods()).Where(m => m.Name == key.Item2)];
+        return methods.Length == 1 ? For(methods[0]) : null;
+    });
 
-    private static object InvokeTyped<T>(MethodDescriptor self, Catalog catalog, GrainReference reference, object?[] args)
-        => catalog.InvokeAsync<T>(reference, self, args);
+    public object Invoke(IGrainCallInvoker invoker, GrainReference reference, object?[] args) => _invoke(invoker, reference, args);
 
-    private static async Task InvokeVoid(Catalog catalog, GrainReference reference, MethodDescriptor self, object?[] args)
-        => await catalog.InvokeAsync<VoidResult>(reference, self, args).ConfigureAwait(false);
+    /// <summary>Invokes and boxes the result (null for Task), for a call that arrived from another silo.</summary>
+    public Task<object?> InvokeBoxedAsync(IGrainCallInvoker invoker, GrainReference reference, object?[] args) => _invokeBoxed(invoker, reference, args);
+
+    private static object InvokeTyped<T>(MethodDescriptor self, IGrainCallInvoker invoker, GrainReference reference, object?[] args)
+        => invoker.InvokeAsync<T>(reference, self, args);
+
+    private static async Task<object?> BoxTyped<T>(MethodDescriptor self, IGrainCallInvoker invoker, GrainReference reference, object?[] args)
+        => await invoker.InvokeAsync<T>(reference, self, args).ConfigureAwait(false);
+
+    private static async Task InvokeVoid(IGrainCallInvoker invoker, GrainReference reference, MethodDescriptor self, object?[] args)
+        => await invoker.InvokeAsync<VoidResult>(reference, self, args).ConfigureAwait(false);
 
     internal readonly struct VoidResult;
 }

@@ -2,142 +2,342 @@ using Npgsql;
 
 namespace Metering.Runtime;
 
-/// <summary>A member of the cluster as the membership table holds it.</summary>
-public sealed record SiloInfo(string Id, string Address, string Status, DateTimeOffset HeartbeatAt, int Partitions);
+/// <summary>A silo's place in the cluster's life cycle.</summary>
+public enum SiloStatus
+{
+    /// <summary>Started, taking its share of partitions.</summary>
+    Joining,
+
+    /// <summary>Serving.</summary>
+    Active,
+
+    /// <summary>Stopping gracefully: handing its partitions off.</summary>
+    Leaving,
+
+    /// <summary>Gone: stopped, or declared dead when its heartbeat lapsed past the lease.</summary>
+    Dead,
+}
+
+/// <summary>A member of the cluster as the membership table holds it. <see cref="Suspected"/>: its heartbeat is late, but not
+/// yet past the lease that would declare it dead.</summary>
+public sealed record SiloInfo(string Id, string Address, SiloStatus Status, DateTimeOffset HeartbeatAt, int Partitions, int Activations, bool Suspected);
+
+/// <summary>The silo that holds a partition's lease, where it is reached, and the lease's fencing epoch.</summary>
+public sealed record PartitionOwner(int Partition, string SiloId, string Address, long Epoch);
+
+/// <summary>What one heartbeat learned: whether this silo was declared dead meanwhile, the leases it renewed, the live silos
+/// (joining or active, heartbeat within the lease) and every partition's current owner.</summary>
+public sealed record MembershipSnapshot(
+    bool DeclaredDead,
+    IReadOnlyList<(int Partition, long Epoch)> Renewed,
+    IReadOnlyList<string> LiveSilos,
+    IReadOnlyList<PartitionOwner> Owners);
 
 /// <summary>Cluster membership and partition leases.</summary>
 public interface IMembership
 {
-    /// <summary>Adds this silo to the membership table as active.</summary>
+    /// <summary>Whether other silos may take this silo's partitions when its leases lapse (false for a lone silo, whose
+    /// leases never lapse).</summary>
+    bool Shared { get; }
+
+    /// <summary>Adds (or re-adds) this silo to the membership table as joining.</summary>
     Task JoinAsync(CancellationToken cancellationToken);
 
-    /// <summary>Takes the leases of every partition (one silo owns them all), raising each epoch; returns (partition, epoch).</summary>
-    Task<IReadOnlyList<(int Partition, long Epoch)>> ClaimAllAsync(CancellationToken cancellationToken);
+    /// <summary>Publishes the address this silo is reached at. A live silo row with the same address is an earlier
+    /// incarnation that can no longer be listening there: it is declared dead and its leases expire now.</summary>
+    Task AdvertiseAsync(string address, CancellationToken cancellationToken);
 
-    /// <summary>Heartbeats and renews this silo's leases.</summary>
-    Task HeartbeatAsync(CancellationToken cancellationToken);
+    /// <summary>Heartbeats, renews this silo's leases, declares dead the silos whose heartbeat lapsed past the lease, and reads
+    /// the cluster, in one round trip.</summary>
+    Task<MembershipSnapshot> HeartbeatAsync(int activations, CancellationToken cancellationToken);
 
-    /// <summary>Marks this silo stopped and lets its leases expire now.</summary>
-    Task LeaveAsync(CancellationToken cancellationToken);
+    /// <summary>Takes up to <paramref name="count"/> partitions that nobody holds (free, or their lease expired), each at a
+    /// higher epoch than any before; returns (partition, epoch).</summary>
+    Task<IReadOnlyList<(int Partition, long Epoch)>> ClaimAsync(int count, CancellationToken cancellationToken);
 
-    /// <summary>The members.</summary>
+    /// <summary>Gives up partitions so that another silo may claim them. Waits for writes in flight under their fences.</summary>
+    Task ReleaseAsync(IReadOnlyList<int> partitions, CancellationToken cancellationToken);
+
+    /// <summary>Records this silo's status.</summary>
+    Task SetStatusAsync(SiloStatus status, CancellationToken cancellationToken);
+
+    /// <summary>The members, newest dead ones included for an hour.</summary>
     Task<IReadOnlyList<SiloInfo>> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>The current owner of every held partition.</summary>
+    Task<IReadOnlyList<PartitionOwner>> OwnersAsync(CancellationToken cancellationToken);
+
+    /// <summary>The secret silos share to authenticate calls between them, when none is configured.</summary>
+    Task<string> SharedSecretAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>Membership of a lone silo with nothing shared: owns every partition at epoch 1.</summary>
 public sealed class LocalMembership(SiloOptions options, TimeProvider time) : IMembership
 {
-    /// <inheritdoc />
-    public Task JoinAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public bool Shared => false;
 
-    /// <inheritdoc />
-    public Task<IReadOnlyList<(int Partition, long Epoch)>> ClaimAllAsync(CancellationToken cancellationToken)
-        => Task.FromResult<IReadOnlyList<(int, long)>>(Enumerable.Range(0, options.Partitions).Select(p => (p, 1L)).ToList());
+    private readonly string _secret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+    private readonly HashSet<int> _owned = [];
+    private SiloStatus _status = SiloStatus.Joining;
+    private string _address = options.Address;
 
-    /// <inheritdoc />
-    public Task HeartbeatAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task JoinAsync(CancellationToken cancellationToken)
+    {
+        _status = SiloStatus.Joining;
+        return Task.CompletedTask;
+    }
 
-    /// <inheritdoc />
-    public Task LeaveAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task AdvertiseAsync(string address, CancellationToken cancellationToken)
+    {
+        _address = address;
+        return Task.CompletedTask;
+    }
 
-    /// <inheritdoc />
+    public Task<MembershipSnapshot> HeartbeatAsync(int activations, CancellationToken cancellationToken)
+    {
+        lock (_owned)
+        {
+            return Task.FromResult(new MembershipSnapshot(false, [.. _owned.Select(p => (p, 1L))], _status is SiloStatus.Joining or SiloStatus.Active ? [options.SiloId] : [], Owners()));
+        }
+    }
+
+    public Task<IReadOnlyList<(int Partition, long Epoch)>> ClaimAsync(int count, CancellationToken cancellationToken)
+    {
+        lock (_owned)
+        {
+            List<int> free = [.. Enumerable.Range(0, options.Partitions).Where(p => !_owned.Contains(p)).Take(count)];
+            _owned.UnionWith(free);
+            return Task.FromResult<IReadOnlyList<(int, long)>>([.. free.Select(p => (p, 1L))]);
+        }
+    }
+
+    public Task ReleaseAsync(IReadOnlyList<int> partitions, CancellationToken cancellationToken)
+    {
+        lock (_owned)
+        {
+            _owned.ExceptWith(partitions);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task SetStatusAsync(SiloStatus status, CancellationToken cancellationToken)
+    {
+        _status = status;
+        return Task.CompletedTask;
+    }
+
     public Task<IReadOnlyList<SiloInfo>> ListAsync(CancellationToken cancellationToken)
-        => Task.FromResult<IReadOnlyList<SiloInfo>>([new SiloInfo(options.SiloId, options.Address, "active", time.GetUtcNow(), options.Partitions)]);
+    {
+        lock (_owned)
+        {
+            return Task.FromResult<IReadOnlyList<SiloInfo>>([new SiloInfo(options.SiloId, _address, _status, time.GetUtcNow(), _owned.Count, 0, false)]);
+        }
+    }
+
+    public Task<IReadOnlyList<PartitionOwner>> OwnersAsync(CancellationToken cancellationToken)
+    {
+        lock (_owned)
+        {
+            return Task.FromResult(Owners());
+        }
+    }
+
+    public Task<string> SharedSecretAsync(CancellationToken cancellationToken) => Task.FromResult(_secret);
+
+    private IReadOnlyList<PartitionOwner> Owners() => [.. _owned.Select(p => new PartitionOwner(p, options.SiloId, _address, 1))];
 }
 
-/// <summary>Membership and leases in PostgreSQL (tables <c>silos</c> and <c>partition_leases</c>).</summary>
+/// <summary>Membership and leases in PostgreSQL (tables <c>silos</c>, <c>partition_leases</c> and <c>cluster_settings</c>).</summary>
 public sealed class PostgresMembership(NpgsqlDataSource dataSource, SiloOptions options) : IMembership
 {
+    public bool Shared => true;
+
     private const string JoinSql =
-        "INSERT INTO silos (id, address, status, started_at, heartbeat_at) VALUES ($1, $2, 'active', now(), now()) "
-        + "ON CONFLICT (id) DO UPDATE SET address = excluded.address, status = 'active', heartbeat_at = now()";
+        "INSERT INTO silos (id, address, status, started_at, heartbeat_at) VALUES ($1, $2, 'joining', now(), now()) "
+        + "ON CONFLICT (id) DO UPDATE SET address = excluded.address, status = 'joining', started_at = now(), heartbeat_at = now()";
 
     private const string EnsurePartitionsSql =
         "INSERT INTO partition_leases (partition, owner, epoch, expires_at) SELECT p, NULL, 0, now() FROM generate_series(0, $1 - 1) p ON CONFLICT DO NOTHING";
 
-    private const string ClaimAllSql =
-        "UPDATE partition_leases SET owner = $1, epoch = epoch + 1, expires_at = now() + $2 WHERE partition < $3 RETURNING partition, epoch";
+    private const string AdvertiseSql = "UPDATE silos SET address = $2 WHERE id = $1";
 
-    private const string HeartbeatSql = "UPDATE silos SET heartbeat_at = now() WHERE id = $1";
+    private const string SupersedeSql = """
+        WITH earlier AS (UPDATE silos SET status = 'dead' WHERE address = $2 AND id <> $1 AND status <> 'dead' RETURNING id)
+        UPDATE partition_leases SET expires_at = now() WHERE owner IN (SELECT id FROM earlier)
+        """;
 
-    private const string RenewLeasesSql = "UPDATE partition_leases SET expires_at = now() + $2 WHERE owner = $1";
+    private const string BeatSql = "UPDATE silos SET heartbeat_at = now(), activations = $2 WHERE id = $1 AND status <> 'dead' RETURNING status";
 
-    private const string LeaveSql = "UPDATE silos SET status = 'stopped', heartbeat_at = now() WHERE id = $1";
+    private const string RenewSql = """
+        UPDATE partition_leases SET expires_at = now() + $2
+        WHERE owner = $1 AND EXISTS (SELECT 1 FROM silos WHERE id = $1 AND status <> 'dead')
+        RETURNING partition, epoch
+        """;
 
-    private const string ReleaseLeasesSql = "UPDATE partition_leases SET expires_at = now() WHERE owner = $1 AND $2::interval IS NOT NULL";
+    private const string DeclareDeadSql = "UPDATE silos SET status = 'dead' WHERE status <> 'dead' AND heartbeat_at < now() - $1 RETURNING id";
 
-    private const string ListSql =
-        "SELECT s.id, s.address, s.status, s.heartbeat_at, (SELECT count(*) FROM partition_leases l WHERE l.owner = s.id AND l.expires_at > now())::int "
-        + "FROM silos s WHERE s.status = 'active' OR s.heartbeat_at > now() - interval '1 hour' ORDER BY s.started_at";
+    private const string LiveSql = "SELECT id FROM silos WHERE status IN ('joining', 'active') AND heartbeat_at >= now() - $1";
 
-    /// <inheritdoc />
+    private const string OwnersSql = """
+        SELECT l.partition, l.owner, s.address, l.epoch FROM partition_leases l JOIN silos s ON s.id = l.owner
+        WHERE l.expires_at > now() AND s.status <> 'dead'
+        """;
+
+    private const string ClaimSql = """
+        UPDATE partition_leases l SET owner = $1, epoch = l.epoch + 1, expires_at = now() + $2
+        WHERE l.partition IN (
+            SELECT partition FROM partition_leases WHERE owner IS NULL OR expires_at < now()
+            ORDER BY partition LIMIT $3 FOR UPDATE SKIP LOCKED)
+          AND EXISTS (SELECT 1 FROM silos WHERE id = $1 AND status IN ('joining', 'active'))
+        RETURNING l.partition, l.epoch
+        """;
+
+    private const string ReleaseSql = "UPDATE partition_leases SET owner = NULL, expires_at = now() WHERE owner = $1 AND partition = ANY($2)";
+
+    private const string StatusSql = "UPDATE silos SET status = $2, heartbeat_at = now() WHERE id = $1";
+
+    private const string ListSql = """
+        SELECT s.id, s.address, s.status, s.heartbeat_at, s.activations,
+               (SELECT count(*) FROM partition_leases l WHERE l.owner = s.id AND l.expires_at > now())::int,
+               s.status <> 'dead' AND s.heartbeat_at < now() - $1
+        FROM silos s WHERE s.status <> 'dead' OR s.heartbeat_at > now() - interval '1 hour' ORDER BY s.started_at, s.id
+        """;
+
+    private const string SecretSql = """
+        INSERT INTO cluster_settings (name, value) VALUES ('cluster_secret', replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '')) ON CONFLICT DO NOTHING;
+        SELECT value FROM cluster_settings WHERE name = 'cluster_secret'
+        """;
+
+    private TimeSpan SuspectAfter => options.HeartbeatInterval * 2.5;
+
     public async Task JoinAsync(CancellationToken cancellationToken)
     {
-        await using NpgsqlCommand command = dataSource.CreateCommand(JoinSql);
-        command.Parameters.Add(new NpgsqlParameter { Value = options.SiloId });
-        command.Parameters.Add(new NpgsqlParameter { Value = options.Address });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc />
-    public async Task<IReadOnlyList<(int Partition, long Epoch)>> ClaimAllAsync(CancellationToken cancellationToken)
-    {
-        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var ensure = new NpgsqlCommand(EnsurePartitionsSql, connection, transaction))
-        {
-            ensure.Parameters.Add(new NpgsqlParameter { Value = options.Partitions });
-            await ensure.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        var claimed = new List<(int, long)>();
-        await using (var claim = new NpgsqlCommand(ClaimAllSql, connection, transaction))
-        {
-            claim.Parameters.Add(new NpgsqlParameter { Value = options.SiloId });
-            claim.Parameters.Add(new NpgsqlParameter { Value = options.LeaseDuration });
-            claim.Parameters.Add(new NpgsqlParameter { Value = options.Partitions });
-            await using NpgsqlDataReader reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                claimed.Add((reader.GetInt32(0), reader.GetInt64(1)));
-            }
-        }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return claimed;
-    }
-
-    /// <inheritdoc />
-    public Task HeartbeatAsync(CancellationToken cancellationToken) => SiloAndLeasesAsync(HeartbeatSql, RenewLeasesSql, cancellationToken);
-
-    /// <inheritdoc />
-    public Task LeaveAsync(CancellationToken cancellationToken) => SiloAndLeasesAsync(LeaveSql, ReleaseLeasesSql, cancellationToken);
-
-    /// <summary>Updates this silo's row and its leases in one round trip and one transaction.</summary>
-    private async Task SiloAndLeasesAsync(string siloSql, string leasesSql, CancellationToken cancellationToken)
-    {
         await using NpgsqlBatch batch = dataSource.CreateBatch();
-        var silo = new NpgsqlBatchCommand(siloSql);
-        silo.Parameters.Add(new NpgsqlParameter { Value = options.SiloId });
-        var leases = new NpgsqlBatchCommand(leasesSql);
-        leases.Parameters.Add(new NpgsqlParameter { Value = options.SiloId });
-        leases.Parameters.Add(new NpgsqlParameter { Value = options.LeaseDuration });
-        batch.BatchCommands.Add(silo);
-        batch.BatchCommands.Add(leases);
+        batch.BatchCommands.Add(Command(EnsurePartitionsSql, options.Partitions));
+        batch.BatchCommands.Add(Command(JoinSql, options.SiloId, options.Address));
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <inheritdoc />
+    public async Task AdvertiseAsync(string address, CancellationToken cancellationToken)
+    {
+        await using NpgsqlBatch batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(Command(AdvertiseSql, options.SiloId, address));
+        batch.BatchCommands.Add(Command(SupersedeSql, options.SiloId, address));
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<MembershipSnapshot> HeartbeatAsync(int activations, CancellationToken cancellationToken)
+    {
+        await using NpgsqlBatch batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(Command(BeatSql, options.SiloId, activations));
+        batch.BatchCommands.Add(Command(RenewSql, options.SiloId, options.LeaseDuration));
+        batch.BatchCommands.Add(Command(DeclareDeadSql, options.LeaseDuration));
+        batch.BatchCommands.Add(Command(LiveSql, options.LeaseDuration));
+        batch.BatchCommands.Add(Command(OwnersSql));
+        await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        bool dead = !await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || reader.GetString(0) == "dead";
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var renewed = new List<(int, long)>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            renewed.Add((reader.GetInt32(0), reader.GetInt64(1)));
+        }
+
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false); // the silos declared dead now
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var live = new List<string>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            live.Add(reader.GetString(0));
+        }
+
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        List<PartitionOwner> owners = await ReadOwnersAsync(reader, cancellationToken).ConfigureAwait(false);
+        return new MembershipSnapshot(dead, renewed, live, owners);
+    }
+
+    public async Task<IReadOnlyList<(int Partition, long Epoch)>> ClaimAsync(int count, CancellationToken cancellationToken)
+    {
+        await using NpgsqlBatch batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(Command(ClaimSql, options.SiloId, options.LeaseDuration, count));
+        await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var claimed = new List<(int, long)>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            claimed.Add((reader.GetInt32(0), reader.GetInt64(1)));
+        }
+
+        return claimed;
+    }
+
+    public async Task ReleaseAsync(IReadOnlyList<int> partitions, CancellationToken cancellationToken)
+    {
+        await using NpgsqlBatch batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(Command(ReleaseSql, options.SiloId, partitions.ToArray()));
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task SetStatusAsync(SiloStatus status, CancellationToken cancellationToken)
+    {
+        await using NpgsqlBatch batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(Command(StatusSql, options.SiloId, WireName(status)));
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<IReadOnlyList<SiloInfo>> ListAsync(CancellationToken cancellationToken)
     {
-        await using NpgsqlCommand command = dataSource.CreateCommand(ListSql);
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using NpgsqlBatch batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(Command(ListSql, SuspectAfter));
+        await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var silos = new List<SiloInfo>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            silos.Add(new SiloInfo(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt32(4)));
+            silos.Add(new SiloInfo(reader.GetString(0), reader.GetString(1), ParseStatus(reader.GetString(2)), reader.GetFieldValue<DateTimeOffset>(3),
+                reader.GetInt32(5), reader.GetInt32(4), reader.GetBoolean(6)));
         }
 
         return silos;
+    }
+
+    public async Task<IReadOnlyList<PartitionOwner>> OwnersAsync(CancellationToken cancellationToken)
+    {
+        await using NpgsqlBatch batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(Command(OwnersSql));
+        await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadOwnersAsync(reader, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<string> SharedSecretAsync(CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(SecretSql);
+        return (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>The wire and database name of a status: its name in lower case.</summary>
+    public static string WireName(SiloStatus status) => status.ToString().ToLowerInvariant();
+
+    private static SiloStatus ParseStatus(string value) => Enum.Parse<SiloStatus>(value, ignoreCase: true);
+
+    private static async Task<List<PartitionOwner>> ReadOwnersAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var owners = new List<PartitionOwner>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            owners.Add(new PartitionOwner(reader.GetInt32(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3)));
+        }
+
+        return owners;
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params object[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (object value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        return command;
     }
 }

@@ -18,9 +18,20 @@ public sealed class SiloOptions
     /// <summary>How often idle activations are looked for.</summary>
     public TimeSpan CollectionInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>How often the silo heartbeats and renews its partition leases.</summary>
-    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>How often the silo heartbeats, renews its partition leases and rebalances (a placement round).</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long a lease lasts without renewal.</summary>
-    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long a lease lasts without renewal. A silo whose heartbeat lapses this long is declared dead and its
+    /// partitions are taken over, so this bounds the failover time (plus one heartbeat).</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a call to a grain on another silo keeps being retried while its partition has no reachable owner.</summary>
+    public TimeSpan ForwardRetryWindow { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long one forwarded call may take.</summary>
+    public TimeSpan ForwardTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The secret silos share to authenticate calls between them (METERING_CLUSTER_SECRET). Without one, a secret
+    /// generated once and kept in the cluster's database is used.</summary>
+    public string? ClusterSecret { get; set; }
 }

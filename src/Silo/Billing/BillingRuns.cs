@@ -1,4 +1,5 @@
 using Metering.Grains.Catalog;
+using Metering.Runtime;
 using Metering.Silo.Catalog;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -8,23 +9,23 @@ namespace Metering.Silo.Billing;
 /// <summary>Billing runs: a draft invoice for every subscription period ended before a time that has none. A run works in the
 /// background and reports its progress; running it again creates no second invoice (the unique index decides). A run that a
 /// stop interrupted starts again from the beginning: what it generated is skipped as already invoiced.</summary>
-public sealed class BillingRunService(NpgsqlDataSource dataSource, InvoiceService invoices, BillingStore store, CatalogStore catalog, TimeProvider time, ILogger<BillingRunService> logger)
-    : QueuedJobService<(string Tenant, Guid Id, DateTimeOffset Before)>(dataSource, logger)
+public sealed class BillingRunService(NpgsqlDataSource dataSource, InvoiceService invoices, BillingStore store, CatalogStore catalog, SiloOptions silo, TimeProvider time, ILogger<BillingRunService> logger)
+    : QueuedJobService<(string Tenant, Guid Id, DateTimeOffset Before)>(dataSource, silo, logger)
 {
     /// <summary>Invoices generated at once by a run.</summary>
     public const int Parallelism = 4;
 
-    private const string InsertSql = "INSERT INTO billing_runs (id, tenant_id, period_end_before, status, created_at) VALUES ($1, $2, $3, 'running', $4)";
+    private const string InsertSql = "INSERT INTO billing_runs (id, tenant_id, period_end_before, status, created_at, runner) VALUES ($1, $2, $3, 'running', $4, $5)";
     private const string SelectSql = "SELECT id, period_end_before, status, total, done, failed, created, created_at, completed_at FROM billing_runs WHERE tenant_id = $1 AND id = $2";
     private const string ProgressSql = "UPDATE billing_runs SET total = $3, done = $4, failed = $5, created = $6, status = $7, completed_at = $8 WHERE tenant_id = $1 AND id = $2";
 
-    protected override string UnfinishedSql => "SELECT tenant_id, id, period_end_before FROM billing_runs WHERE status = 'running'";
+    protected override string ClaimOrphansSql => "UPDATE billing_runs SET runner = $1 WHERE status = 'running' AND " + Orphaned + " RETURNING tenant_id, id, period_end_before";
 
     public async Task<Guid> StartAsync(string tenant, DateTimeOffset periodEndBefore, CancellationToken ct = default)
     {
         var id = Guid.NewGuid();
         await using NpgsqlCommand command = DataSource.CreateCommand(InsertSql);
-        command.AddPositional(id, tenant, periodEndBefore, time.GetUtcNow());
+        command.AddPositional(id, tenant, periodEndBefore, time.GetUtcNow(), SiloId);
         await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         await EnqueueAsync((tenant, id, periodEndBefore), ct).ConfigureAwait(false);
         return id;

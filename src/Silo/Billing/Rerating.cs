@@ -2,6 +2,7 @@ using System.Text.Json;
 using Metering.Grains.Audit;
 using Metering.Grains.Pricing;
 using Microsoft.Extensions.Logging;
+using Metering.Runtime;
 using Npgsql;
 
 namespace Metering.Silo.Billing;
@@ -14,19 +15,19 @@ public sealed class ReratingOptions
 
 /// <summary>Re-rating jobs: recompute invoices of some customers over a time range with the prices now in force. A job locks
 /// its scope: an overlapping job (a shared customer and overlapping range) is refused while one is pending or running.</summary>
-public sealed class ReratingService(NpgsqlDataSource dataSource, BillingStore store, InvoiceService invoices, IAuditLog audit, ReratingOptions options, TimeProvider time, ILogger<ReratingService> logger)
-    : QueuedJobService<(string Tenant, Guid Id)>(dataSource, logger)
+public sealed class ReratingService(NpgsqlDataSource dataSource, BillingStore store, InvoiceService invoices, IAuditLog audit, ReratingOptions options, SiloOptions silo, TimeProvider time, ILogger<ReratingService> logger)
+    : QueuedJobService<(string Tenant, Guid Id)>(dataSource, silo, logger)
 {
     private const string LockSql = "SELECT pg_advisory_xact_lock(7264, hashtext($1))";
     private const string OverlapSql = """
         SELECT id FROM rerating_jobs WHERE tenant_id = $1 AND status IN ('pending', 'running')
           AND customer_ids && $2 AND range_from < $4 AND range_to > $3 LIMIT 1
         """;
-    private const string InsertSql = "INSERT INTO rerating_jobs (id, tenant_id, customer_ids, range_from, range_to, status, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6)";
+    private const string InsertSql = "INSERT INTO rerating_jobs (id, tenant_id, customer_ids, range_from, range_to, status, created_at, runner) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)";
     private const string SelectSql = "SELECT id, customer_ids, range_from, range_to, status, recomputed, adjustments, error, created_at, completed_at FROM rerating_jobs WHERE tenant_id = $1 AND id = $2";
     private const string StatusSql = "UPDATE rerating_jobs SET status = $3, recomputed = $4, adjustments = $5, error = $6, completed_at = $7 WHERE tenant_id = $1 AND id = $2";
 
-    protected override string UnfinishedSql => "SELECT tenant_id, id FROM rerating_jobs WHERE status IN ('pending', 'running')";
+    protected override string ClaimOrphansSql => "UPDATE rerating_jobs SET runner = $1 WHERE status IN ('pending', 'running') AND " + Orphaned + " RETURNING tenant_id, id";
 
     /// <summary>Creates a pending job, or returns the id of the overlapping job that prevents it.</summary>
     public async Task<(ReratingJob? Job, Guid? Conflict)> StartAsync(string tenant, IReadOnlyList<string> customerIds, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
@@ -51,7 +52,7 @@ public sealed class ReratingService(NpgsqlDataSource dataSource, BillingStore st
         var job = new ReratingJob(Guid.NewGuid(), customerIds, from, to, "pending", 0, 0, null, time.GetUtcNow(), null);
         await using (var insert = new NpgsqlCommand(InsertSql, connection, transaction))
         {
-            insert.AddPositional(job.Id, tenant, customerIds.ToArray(), from, to, job.CreatedAt);
+            insert.AddPositional(job.Id, tenant, customerIds.ToArray(), from, to, job.CreatedAt, SiloId);
             await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
 

@@ -60,6 +60,7 @@ public static class SiloServiceCollectionExtensions
         // Hosted services start in registration order: migrations before the silo claims partitions.
         services.AddHostedService<MigrationService>();
         SiloOptions siloOptions = Bind<SiloOptions>(configuration, "Silo");
+        siloOptions.ClusterSecret ??= configuration["METERING_CLUSTER_SECRET"];
         GrainTypeRegistry grains = services.AddGrainRuntime(siloOptions);
         grains.Add<ISubscriptionGrain, SubscriptionGrain>();
         grains.Add<IQuotaGrain, QuotaGrain>();
