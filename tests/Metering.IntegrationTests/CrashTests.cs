@@ -31,7 +31,9 @@ public sealed class CrashTests
         var acknowledged = new ConcurrentDictionary<int, string>(); // event → "201" or "409"
         int next = -1;
 
-        await using (GatewayProcess first = await GatewayProcess.StartAsync(db))
+        // The restart listens where the killed process did, so it supersedes it at once instead of waiting out its leases.
+        int port = GatewayProcess.FreePort();
+        await using (GatewayProcess first = await GatewayProcess.StartAsync(db, port))
         {
             using HttpClient setup = first.Client();
             Assert.Equal(201, (await setup.PostAsync("/v1/meters", new { code = "calls", event_type = "api_call", aggregation = "count" })).Status);
@@ -95,7 +97,7 @@ public sealed class CrashTests
         int acknowledgedBeforeCrash = acknowledged.Count;
         Assert.InRange(acknowledgedBeforeCrash, total / 3, total - 1);
 
-        await using GatewayProcess second = await GatewayProcess.StartAsync(db);
+        await using GatewayProcess second = await GatewayProcess.StartAsync(db, port);
         using HttpClient retry = second.Client();
         // Every event without an answer (including those never sent) goes again with its own key; a few acknowledged ones too.
         int[] unanswered = Enumerable.Range(0, total).Where(i => !acknowledged.ContainsKey(i)).ToArray();
@@ -144,7 +146,9 @@ public sealed class CrashTests
 
         object Consume(int i) => new { subject, meter = "tokens", amount = cost, idempotency_key = $"consume-{i}" };
 
-        await using (GatewayProcess first = await GatewayProcess.StartAsync(db))
+        // The restart listens where the killed process did, so it supersedes it at once instead of waiting out its leases.
+        int port = GatewayProcess.FreePort();
+        await using (GatewayProcess first = await GatewayProcess.StartAsync(db, port))
         {
             using HttpClient setup = first.Client();
             Assert.Equal(201, (await setup.PostAsync("/v1/meters", new { code = "tokens", event_type = "llm", aggregation = "sum", value_property = "tokens" })).Status);
@@ -191,7 +195,7 @@ public sealed class CrashTests
         long storedAtCrash = await StoredAsync();
         Assert.InRange(storedAtCrash, acknowledged.Count, total);
 
-        await using GatewayProcess second = await GatewayProcess.StartAsync(db);
+        await using GatewayProcess second = await GatewayProcess.StartAsync(db, port);
         using HttpClient retry = second.Client();
         // The restored counter is exactly what the log holds, acknowledged or not.
         (int s1, JsonElement restored) = await retry.GetJsonAsync("/v1/subscriptions/sub_q/quotas/tokens");

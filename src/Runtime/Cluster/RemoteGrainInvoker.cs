@@ -27,10 +27,17 @@ public sealed class RemoteGrainInvoker : IGrainCallInvoker, IDisposable
 
     /// <summary>An invoker that routes by <paramref name="directory"/> and authenticates with <paramref name="credential"/>.</summary>
     public RemoteGrainInvoker(ClusterDirectory directory, ClusterCredential credential, SiloOptions options, ILogger<RemoteGrainInvoker> logger)
+        : this(directory, credential, options.ForwardRetryWindow, options.ForwardTimeout, logger)
+    {
+    }
+
+    /// <summary>An invoker for a client outside the silos: retries within <paramref name="retryWindow"/>, each call at most
+    /// <paramref name="timeout"/>.</summary>
+    public RemoteGrainInvoker(ClusterDirectory directory, ClusterCredential credential, TimeSpan retryWindow, TimeSpan timeout, ILogger logger)
     {
         _directory = directory;
         _credential = credential;
-        _retryWindow = options.ForwardRetryWindow;
+        _retryWindow = retryWindow;
         _logger = logger;
         _http = new HttpClient(new SocketsHttpHandler
         {
@@ -40,7 +47,7 @@ public sealed class RemoteGrainInvoker : IGrainCallInvoker, IDisposable
             MaxConnectionsPerServer = 256,
         })
         {
-            Timeout = options.ForwardTimeout,
+            Timeout = timeout,
         };
     }
 

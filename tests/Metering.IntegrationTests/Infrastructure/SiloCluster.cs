@@ -1,0 +1,145 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Metering.Runtime;
+
+namespace Metering.IntegrationTests.Infrastructure;
+
+/// <summary>Several gateway processes (each a silo) on one fresh database, sharing a cluster secret: a real cluster on
+/// loopback. Tests kill, pause, stop and restart its silos.</summary>
+public sealed class SiloCluster : IAsyncDisposable
+{
+    public const string Secret = "cluster-test-secret";
+
+    private static readonly Dictionary<string, string> s_environment = new() { ["METERING_CLUSTER_SECRET"] = Secret };
+
+    private SiloCluster(string connectionString, List<GatewayProcess> silos)
+    {
+        ConnectionString = connectionString;
+        Silos = silos;
+    }
+
+    public string ConnectionString { get; }
+
+    public List<GatewayProcess> Silos { get; }
+
+    public IEnumerable<GatewayProcess> Running => Silos.Where(s => !s.HasExited);
+
+    public static async Task<SiloCluster> StartAsync(int count)
+    {
+        string db = await TestDatabase.CreateAsync("cluster");
+        // The first silo applies the migrations; the others start together once it is up.
+        var silos = new List<GatewayProcess> { await GatewayProcess.StartAsync(db, null, s_environment) };
+        silos.AddRange(await Task.WhenAll(Enumerable.Range(1, count - 1).Select(_ => GatewayProcess.StartAsync(db, null, s_environment))));
+        var cluster = new SiloCluster(db, silos);
+        await cluster.WaitBalancedAsync(count);
+        return cluster;
+    }
+
+    public async Task<GatewayProcess> AddSiloAsync()
+    {
+        GatewayProcess silo = await GatewayProcess.StartAsync(ConnectionString, null, s_environment);
+        Silos.Add(silo);
+        return silo;
+    }
+
+    /// <summary>The live silos as <c>/v1/cluster</c> shows them through <paramref name="via"/>.</summary>
+    public static async Task<JsonElement[]> ActiveSilosAsync(GatewayProcess via)
+    {
+        using HttpClient client = via.Client();
+        JsonElement cluster = await client.GetFromJsonAsync<JsonElement>("/v1/cluster");
+        return [.. cluster.GetProperty("silos").EnumerateArray().Where(s => s.GetProperty("status").GetString() == "active")];
+    }
+
+    /// <summary>Waits until <paramref name="count"/> silos are active and own ⌈P/N⌉ or ⌊P/N⌋ of the 256 partitions each.</summary>
+    public async Task<JsonElement[]> WaitBalancedAsync(int count, TimeSpan? timeout = null)
+    {
+        DateTime until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        JsonElement[] active = [];
+        while (DateTime.UtcNow < until)
+        {
+            active = await ActiveSilosAsync(Running.First());
+            int[] partitions = [.. active.Select(s => s.GetProperty("partitions").GetInt32())];
+            if (active.Length == count && partitions.Sum() == 256 && partitions.All(p => p == 256 / count || p == (256 + count - 1) / count))
+            {
+                return active;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"the cluster did not balance over {count} silos: {string.Join(", ", active.Select(a => a.ToString()))}");
+    }
+
+    /// <summary>A new tenant through the admin API: its id and a client for it on each silo.</summary>
+    public async Task<(string Tenant, HttpClient[] Clients)> NewTenantAsync()
+    {
+        await WallClock.AwayFromHourEndAsync(TimeSpan.FromMinutes(3));
+        using HttpClient admin = Silos[0].Client(GatewayProcess.AdminKey);
+        string id = "t_" + Guid.NewGuid().ToString("N")[..12];
+        HttpResponseMessage response = await admin.PostAsJsonAsync("/admin/v1/tenants", new { id });
+        response.EnsureSuccessStatusCode();
+        string key = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("api_key").GetString()!;
+        return (id, [.. Silos.Select(s => s.Client(key))]);
+    }
+
+    /// <summary>The owner's address of every partition, read from a silo's internal directory with the cluster token.</summary>
+    public async Task<Dictionary<int, string>> OwnersAsync(GatewayProcess via)
+    {
+        using var client = new HttpClient { BaseAddress = via.Address };
+        client.DefaultRequestHeaders.Add(ClusterCredential.Header, new ClusterCredential(Secret).Token);
+        DirectoryDocument directory = (await client.GetFromJsonAsync<DirectoryDocument>(SiloEndpoints.DirectoryPath))!;
+        return directory.Owners.ToDictionary(o => o.Partition, o => o.Address);
+    }
+
+    /// <summary>The silo that owns a subscription's partition now.</summary>
+    public async Task<GatewayProcess> OwnerOfAsync(string tenant, string subscription)
+    {
+        int partition = PartitionTable.PartitionOf($"{tenant}/{subscription}", 256);
+        string address = (await OwnersAsync(Running.First()))[partition];
+        return Silos.Single(s => !s.HasExited && s.Address == new Uri(address));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (GatewayProcess silo in Silos)
+        {
+            await silo.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>Sends writes to a cluster as a careful client does: round-robin over the silos, and on a failure (503, or a silo
+/// that cannot be reached) the same request, with the same idempotency key, to the next silo until it gets a definite answer.</summary>
+public sealed class RetryingSender(HttpClient[] clients)
+{
+    private int _next;
+
+    public int Failovers;
+
+    public async Task<(int Status, JsonElement Body)> PostAsync(string path, object body, TimeSpan? patience = null)
+    {
+        DateTime until = DateTime.UtcNow + (patience ?? TimeSpan.FromSeconds(90));
+        int index = Interlocked.Increment(ref _next);
+        while (true)
+        {
+            HttpClient client = clients[(index & int.MaxValue) % clients.Length];
+            try
+            {
+                (int status, JsonElement answer) = await client.PostAsync(path, body);
+                if (status != 503)
+                {
+                    return (status, answer);
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+            }
+
+            Interlocked.Increment(ref Failovers);
+            Assert.True(DateTime.UtcNow < until, $"no silo gave a definite answer to {path} in time");
+            index++;
+            await Task.Delay(20);
+        }
+    }
+}
