@@ -6,18 +6,33 @@ using Metering.Client;
 // from each request's intended send time (no coordinated omission). Loopback only; bounded in count and time.
 //   dotnet run --project loadtests/Metering.LoadGen -- <url> <admin-key> <scenario: batch|single|check|consume> <rate/s> <seconds> [batch-size]
 //   dotnet run --project loadtests/Metering.LoadGen -- <url> <admin-key> billing <subscriptions>
+//   dotnet run --project loadtests/Metering.LoadGen -- <url,url,...> <admin-key> matrix | forwarding <calls> | owner <tenant> <subscription>
+// With several URLs (silos of one cluster), requests go round-robin over them.
 string url = args.Length > 0 ? args[0] : "http://127.0.0.1:8080";
 string adminKey = args.Length > 1 ? args[1] : "admin";
 string scenario = args.Length > 2 ? args[2] : "single";
-double rate = args.Length > 3 ? double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 500;
-int seconds = Math.Min(args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 10, 120);
-int batchSize = args.Length > 5 ? int.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture) : 1000;
-var target = new Uri(url);
-if (!target.IsLoopback)
+Uri[] silos = [.. url.Split(',').Select(u => new Uri(u))];
+if (silos.Any(s => !s.IsLoopback))
 {
     Console.Error.WriteLine("Refusing a non-loopback target.");
     return 2;
 }
+
+switch (scenario)
+{
+    case "matrix":
+        return await ClusterScenarios.MatrixAsync(silos, adminKey);
+    case "forwarding":
+        return await ClusterScenarios.ForwardingAsync(silos, adminKey, args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 2000);
+    case "owner":
+        Console.WriteLine(await ClusterScenarios.OwnerAsync(silos[0], args[3], args[4]));
+        return 0;
+}
+
+double rate = args.Length > 3 ? double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 500;
+int seconds = Math.Min(args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 10, 120);
+int batchSize = args.Length > 5 ? int.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture) : 1000;
+var target = silos[0];
 
 const int subscriptions = 50;
 if (scenario == "billing")
@@ -36,6 +51,7 @@ if (status != 201)
 
 var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
 using var client = new MeteringClient(target, created.GetProperty("api_key").GetString()!, handler);
+MeteringClient[] spread = [client, .. silos.Skip(1).Select(s => new MeteringClient(s, created.GetProperty("api_key").GetString()!, new SocketsHttpHandler { MaxConnectionsPerServer = 256 }))];
 await client.PostAsync("/v1/meters", new { code = "tokens", event_type = "llm_tokens", aggregation = "sum", value_property = "tokens", group_by = new[] { "model" } });
 await client.PostAsync("/v1/customers", new { id = "c", currency = "USD" });
 await client.PostAsync("/v1/plans", new { code = "p", currency = "USD", interval = "month" });
@@ -101,7 +117,7 @@ for (int i = 0; i < total; i++)
     {
         try
         {
-            using HttpResponseMessage response = await client.Http.SendAsync(request);
+            using HttpResponseMessage response = await spread[index % spread.Length].Http.SendAsync(request);
             string text = await response.Content.ReadAsStringAsync();
             latencies[index] = (clock.Elapsed.TotalSeconds - intended) * 1000;
             if ((int)response.StatusCode is 200 or 201 or 207 && (scenario != "consume" || text.Contains("\"allowed\":true", StringComparison.Ordinal)))
