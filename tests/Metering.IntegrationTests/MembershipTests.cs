@@ -11,9 +11,7 @@ public sealed class MembershipTests
     [Fact]
     public async Task Two_silos_split_partitions_by_handoff_with_higher_epochs_and_a_lapsed_silo_is_declared_dead()
     {
-        string cs = await TestDatabase.CreateAsync("members");
-        await using NpgsqlDataSource dataSource = NpgsqlDataSource.Create(cs);
-        await Migrator.ApplyAsync(dataSource, NullLogger.Instance);
+        await using NpgsqlDataSource dataSource = await MigratedAsync();
         var a = new PostgresMembership(dataSource, new SiloOptions { SiloId = "silo-a", Partitions = 8, LeaseDuration = TimeSpan.FromSeconds(2) });
         var b = new PostgresMembership(dataSource, new SiloOptions { SiloId = "silo-b", Partitions = 8, LeaseDuration = TimeSpan.FromSeconds(2) });
         await a.JoinAsync(default);
@@ -55,9 +53,7 @@ public sealed class MembershipTests
     [Fact]
     public async Task A_silo_advertised_at_the_address_of_a_live_one_supersedes_it()
     {
-        string cs = await TestDatabase.CreateAsync("members");
-        await using NpgsqlDataSource dataSource = NpgsqlDataSource.Create(cs);
-        await Migrator.ApplyAsync(dataSource, NullLogger.Instance);
+        await using NpgsqlDataSource dataSource = await MigratedAsync();
         var old = new PostgresMembership(dataSource, new SiloOptions { SiloId = "old", Partitions = 4 });
         var next = new PostgresMembership(dataSource, new SiloOptions { SiloId = "new", Partitions = 4 });
         await old.JoinAsync(default);
@@ -74,9 +70,7 @@ public sealed class MembershipTests
     [Fact]
     public async Task Grain_state_in_postgres_refuses_a_stale_version_and_a_fenced_epoch()
     {
-        string cs = await TestDatabase.CreateAsync("state");
-        await using NpgsqlDataSource dataSource = NpgsqlDataSource.Create(cs);
-        await Migrator.ApplyAsync(dataSource, NullLogger.Instance);
+        await using NpgsqlDataSource dataSource = await MigratedAsync();
         var membership = new PostgresMembership(dataSource, new SiloOptions { SiloId = "s", Partitions = 4 });
         await membership.JoinAsync(default);
         long epoch = (await membership.ClaimAsync(4, default)).Single(c => c.Partition == 1).Epoch;
@@ -89,5 +83,13 @@ public sealed class MembershipTests
         await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteAsync("st", "k", "{}"u8.ToArray(), v1, fence, default));
         await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteAsync("st", "k", "{}"u8.ToArray(), v2, fence with { Epoch = epoch - 1 }, default));
         Assert.Equal("{\"a\":2}", System.Text.Encoding.UTF8.GetString((await storage.ReadAsync("st", "k", default))!.Data));
+    }
+
+    /// <summary>A fresh database with the schema applied.</summary>
+    private static async Task<NpgsqlDataSource> MigratedAsync()
+    {
+        NpgsqlDataSource dataSource = NpgsqlDataSource.Create(await TestDatabase.CreateAsync("members"));
+        await Migrator.ApplyAsync(dataSource, NullLogger.Instance);
+        return dataSource;
     }
 }
