@@ -58,7 +58,16 @@ public sealed class SiloCluster : IAsyncDisposable
         JsonElement[] active = [];
         while (DateTime.UtcNow < until)
         {
-            active = await ActiveSilosAsync(Running.First());
+            try
+            {
+                active = await ActiveSilosAsync(Running.First());
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(200); // a silo stopping as it was asked
+                continue;
+            }
+
             int[] partitions = [.. active.Select(s => s.GetProperty("partitions").GetInt32())];
             if (active.Length == count && partitions.Sum() == 256 && partitions.All(p => p == 256 / count || p == (256 + count - 1) / count))
             {
