@@ -97,6 +97,26 @@ public sealed class BillingTests(AppFixture app)
     }
 
     [Fact]
+    public async Task An_invoice_is_frozen_only_under_the_fence_of_the_silo_that_closed_its_period()
+    {
+        (string tenant, _, HttpClient client) = await app.NewTenantWithKeyAsync();
+        string subject = await SetUpAsync(client, "sub_1");
+        await SendAsync(client, subject, 2, new { tokens = 100 }, timestamp: StartedAt().AddMonths(1).AddHours(-1));
+        string id = (await OkAsync(client.PostAsync("/v1/invoices", new { subscription_id = "sub_1" }), 201)).Str("id");
+        var store = app.Services.GetRequiredService<BillingStore>();
+        var partitions = app.Services.GetRequiredService<Metering.Runtime.PartitionTable>();
+        Metering.Runtime.FencingToken fence = partitions.GetFence(partitions.PartitionOf($"{tenant}/sub_1"));
+        InvoiceStatus[] open = [InvoiceStatus.Draft];
+
+        // A silo whose epoch is stale (the partition moved to another, or it was paused past its lease) freezes nothing.
+        Assert.False(await store.SetStatusAsync(tenant, Guid.Parse(id), InvoiceStatus.Finalized, open, DateTimeOffset.UtcNow, default, fence with { Epoch = fence.Epoch - 1 }));
+        Assert.False(await store.SetStatusAsync(tenant, Guid.Parse(id), InvoiceStatus.Finalized, open, DateTimeOffset.UtcNow, default, fence with { SiloId = "another" }));
+        Assert.Equal("draft", (await OkAsync(client.GetJsonAsync($"/v1/invoices/{id}"))).Str("status"));
+        Assert.True(await store.SetStatusAsync(tenant, Guid.Parse(id), InvoiceStatus.Finalized, open, DateTimeOffset.UtcNow, default, fence));
+        Assert.Equal("finalized", (await OkAsync(client.GetJsonAsync($"/v1/invoices/{id}"))).Str("status"));
+    }
+
+    [Fact]
     public async Task Price_book_entries_may_not_overlap_and_racing_entries_leave_one()
     {
         using HttpClient client = await app.NewTenantAsync();

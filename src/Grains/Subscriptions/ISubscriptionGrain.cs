@@ -19,8 +19,9 @@ public interface ISubscriptionGrain : IGrainWithStringKey
     Task WatchQuotaAsync(string meterCode);
 
     /// <summary>Re-reads the closed (finalized) billing periods, whose events are refused from now on, and returns once every
-    /// event accepted before is committed.</summary>
-    Task ReloadClosedPeriodsAsync();
+    /// event accepted before is committed. Returns the fence of the silo that did so: freezing the invoice under it means the
+    /// partition has not moved since.</summary>
+    Task<FencingToken> ReloadClosedPeriodsAsync();
 
     /// <summary>Writes a snapshot now.</summary>
     Task SnapshotAsync();

@@ -215,7 +215,7 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
         }
     }
 
-    public async Task ReloadClosedPeriodsAsync()
+    public async Task<FencingToken> ReloadClosedPeriodsAsync()
     {
         _closed = await _closedPeriods.ListAsync(_tenantId, _subscriptionId).ConfigureAwait(false);
         // Appends made before the reload may still be in flight: wait until each is committed and applied.
@@ -223,6 +223,8 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
         {
             await ApplyNextAppendAsync().ConfigureAwait(false);
         }
+
+        return Context.Fence;
     }
 
     private bool IsClosed(DateTimeOffset timestamp)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Metering.Grains;
 using Metering.Grains.Catalog;
 using Metering.Grains.Pricing;
+using Metering.Runtime;
 using Npgsql;
 
 namespace Metering.Silo.Billing;
@@ -95,6 +96,9 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
             voided_at = CASE WHEN $3 = 'voided' THEN $5 ELSE voided_at END
         WHERE tenant_id = $1 AND id = $2 AND status = ANY ($4)
         """;
+
+    private const string SetStatusFencedSql = SetStatusSql
+        + " AND EXISTS (SELECT 1 FROM partition_leases WHERE partition = $6 AND owner = $7 AND epoch = $8)";
 
     private const string ClosedSql = """
         SELECT period_start, period_end FROM invoices
@@ -229,10 +233,17 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
     }
 
     /// <summary>Moves an invoice to <paramref name="to"/> if it is in one of <paramref name="from"/>; false if it is not.</summary>
-    public async Task<bool> SetStatusAsync(string tenantId, Guid id, InvoiceStatus to, InvoiceStatus[] from, DateTimeOffset now, CancellationToken cancellationToken = default)
+    /// <summary>Moves an invoice from one of <paramref name="from"/> to <paramref name="to"/>; with a fence, only while that
+    /// fence still holds its partition. False when nothing was changed.</summary>
+    public async Task<bool> SetStatusAsync(string tenantId, Guid id, InvoiceStatus to, InvoiceStatus[] from, DateTimeOffset now, CancellationToken cancellationToken = default, FencingToken? fence = null)
     {
-        await using NpgsqlCommand command = dataSource.CreateCommand(SetStatusSql);
+        await using NpgsqlCommand command = dataSource.CreateCommand(fence is null ? SetStatusSql : SetStatusFencedSql);
         command.AddPositional(tenantId, id, to.ToWire(), from.Select(WireName.ToWire).ToArray(), now);
+        if (fence is { } f)
+        {
+            command.AddPositional(f.Partition, f.SiloId, f.Epoch);
+        }
+
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 

@@ -116,6 +116,7 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
                 return InvoiceOutcome.Problem("INVOICE_VOIDED", $"Invoice {id} is voided.");
         }
 
+        FencingToken? fence = null;
         if (invoice.Kind == BillingStore.Standard)
         {
             if (!await store.SetStatusAsync(tenant, id, InvoiceStatus.Finalizing, [InvoiceStatus.Draft, InvoiceStatus.Finalizing], time.GetUtcNow(), ct).ConfigureAwait(false))
@@ -123,7 +124,7 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
                 return await FinalizeAsync(tenant, id, ct).ConfigureAwait(false); // Changed meanwhile: answer from its new state.
             }
 
-            await grains.GetGrain<ISubscriptionGrain>(SubscriptionKey.Of(tenant, invoice.SubscriptionId)).ReloadClosedPeriodsAsync().ConfigureAwait(false);
+            fence = await grains.GetGrain<ISubscriptionGrain>(SubscriptionKey.Of(tenant, invoice.SubscriptionId)).ReloadClosedPeriodsAsync().ConfigureAwait(false);
             InvoiceOutcome priced = await RecomputeAsync(tenant, invoice with { Status = InvoiceStatus.Finalizing }, InvoiceStatus.Finalizing, ct).ConfigureAwait(false);
             if (priced.Invoice is null)
             {
@@ -134,7 +135,9 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
         }
 
         DateTimeOffset at = time.GetUtcNow();
-        if (!await store.SetStatusAsync(tenant, id, InvoiceStatus.Finalized, [InvoiceStatus.Draft, InvoiceStatus.Finalizing], at, ct).ConfigureAwait(false))
+        // Frozen only while the silo that closed the period still owns the subscription's partition; if it moved (or this
+        // silo was paused past its lease meanwhile), the finalize starts again from what is stored, through the new owner.
+        if (!await store.SetStatusAsync(tenant, id, InvoiceStatus.Finalized, [InvoiceStatus.Draft, InvoiceStatus.Finalizing], at, ct, fence).ConfigureAwait(false))
         {
             return await FinalizeAsync(tenant, id, ct).ConfigureAwait(false);
         }

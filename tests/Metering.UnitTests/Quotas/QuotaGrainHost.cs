@@ -123,7 +123,7 @@ internal sealed class CommittingSubscriptionGrain(IGrainContext context, TimePro
 
     public Task WatchQuotaAsync(string meterCode) => Task.CompletedTask;
 
-    public Task ReloadClosedPeriodsAsync() => Task.CompletedTask;
+    public Task<FencingToken> ReloadClosedPeriodsAsync() => Task.FromResult(new FencingToken("test", 0, 1));
 
     public Task SnapshotAsync() => Task.CompletedTask;
 }
