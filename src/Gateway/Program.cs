@@ -1,6 +1,7 @@
 using Metering.Gateway;
 
-WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+// Settings (appsettings.json) are read from beside the binary, wherever the process is started from.
+WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddMeteringGateway();
 WebApplication app = builder.Build();
 app.MapMeteringApi();
