@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using Metering.IntegrationTests.Infrastructure;
@@ -25,13 +24,10 @@ public sealed class ClusterFailureTests(ITestOutputHelper output)
         GatewayProcess joiner = await cluster.AddSiloAsync();
         JsonElement[] four = await cluster.WaitBalancedAsync(4);
         Assert.All(four, s => Assert.Equal(64, s.GetProperty("partitions").GetInt32()));
-        using (HttpClient viaJoiner = joiner.Client())
-        {
-            JsonElement silo = (await SiloCluster.ActiveSilosAsync(joiner)).Single(s => s.Str("address") == joiner.Address.ToString().TrimEnd('/'));
-            Assert.True(silo.TryGetProperty("last_heartbeat", out _) && silo.TryGetProperty("activations", out _));
-        }
+        JsonElement joined = (await SiloCluster.ActiveSilosAsync(joiner)).Single(s => s.Str("address") == Address(joiner));
+        Assert.True(joined.TryGetProperty("last_heartbeat", out _) && joined.TryGetProperty("activations", out _));
 
-        (string _, HttpClient[] withJoiner) = (tenant, [.. clients, NewClient(joiner, clients[0])]);
+        HttpClient[] withJoiner = [.. clients, NewClient(joiner, clients[0])];
         for (int s = 0; s < 30; s++)
         {
             Assert.Equal(3m, await ClusterScenario.UsageAsync(withJoiner[s % 4], $"sub_{s}"));
@@ -41,8 +37,8 @@ public sealed class ClusterFailureTests(ITestOutputHelper output)
         await cluster.WaitBalancedAsync(3);
         using (HttpClient client = cluster.Silos[0].Client())
         {
-            JsonElement all = await client.GetJsonAsync("/v1/cluster").ContinueWith(t => t.Result.Body);
-            Assert.Equal("dead", all.GetProperty("silos").EnumerateArray().Single(s => s.Str("address") == joiner.Address.ToString().TrimEnd('/')).Str("status"));
+            (_, JsonElement all) = await client.GetJsonAsync("/v1/cluster");
+            Assert.Equal("dead", all.GetProperty("silos").EnumerateArray().Single(s => s.Str("address") == Address(joiner)).Str("status"));
         }
 
         for (int s = 0; s < 30; s++)
@@ -63,16 +59,8 @@ public sealed class ClusterFailureTests(ITestOutputHelper output)
         string[] subjects = await ClusterScenario.SubscriptionsAsync(clients[0], 12);
         await ClusterScenario.PutCreditsAsync(clients[0], "sub_0", 300);
         GatewayProcess victim = await cluster.OwnerOfAsync(tenant, "sub_0");
-        var sender = new RetryingSender(clients);
-        var acknowledged = new ConcurrentDictionary<string, int>();
-        var created = new ConcurrentBag<string>();
-        using var stop = new CancellationTokenSource();
-        Task[] ingest = [.. Enumerable.Range(0, 4).Select(w => ClusterScenario.IngestUntilAsync(sender, subjects[1..], $"w{w}", acknowledged, created, stop.Token))];
-        Task<int> consumes = ClusterScenario.ConsumeAsync(sender, subjects[0], "c", 500, 1, parallel: 4);
-        while (acknowledged.Count < 200)
-        {
-            await Task.Delay(10);
-        }
+        var load = ClusterLoad.Start(clients, subjects, writers: 4, consumes: 500, parallel: 4);
+        await load.AcknowledgedAsync(200);
 
         using HttpClient survivor = NewClient(cluster.Silos.First(s => s != victim), clients[0]);
         var clock = Stopwatch.StartNew();
@@ -84,31 +72,13 @@ public sealed class ClusterFailureTests(ITestOutputHelper output)
         }
 
         TimeSpan failover = clock.Elapsed;
-        output.WriteLine($"failover after SIGKILL: {failover.TotalSeconds:0.00} s; client retries on another silo: {sender.Failovers}");
+        output.WriteLine($"failover after SIGKILL: {failover.TotalSeconds:0.00} s; client retries on another silo: {load.Sender.Failovers}");
         Assert.True(failover < TimeSpan.FromSeconds(10), $"failover took {failover.TotalSeconds:0.0} s");
-        int allowed = await consumes;
-        int before = acknowledged.Count;
-        while (acknowledged.Count < before + 200)
-        {
-            await Task.Delay(10);
-        }
-
-        await stop.CancelAsync();
-        await Task.WhenAll(ingest);
+        await load.AcknowledgedAsync(200);
+        int allowed = await load.StopAsync();
 
         Assert.Equal(300, allowed);
-        Assert.Equal(created.Count, created.Distinct().Count());
-        (long rows, long keys, decimal tokens) = await ClusterScenario.StoredAsync(cluster.ConnectionString, tenant);
-        Assert.Equal(acknowledged.Count + 300, rows);
-        Assert.Equal(rows, keys);
-        Assert.Equal(acknowledged.Values.Sum() + 300, tokens);
-        decimal usage = 0;
-        for (int s = 1; s < 12; s++)
-        {
-            usage += await ClusterScenario.UsageAsync(survivor, $"sub_{s}");
-        }
-
-        Assert.Equal(acknowledged.Values.Sum(), usage);
+        await load.AssertStoredOnceAsync(cluster.ConnectionString, tenant, allowed, survivor);
         Assert.Equal(300m, await ClusterScenario.UsageAsync(survivor, "sub_0"));
     }
 
@@ -154,42 +124,25 @@ public sealed class ClusterFailureTests(ITestOutputHelper output)
         (string tenant, HttpClient[] clients) = await cluster.NewTenantAsync();
         string[] subjects = await ClusterScenario.SubscriptionsAsync(clients[0], 12);
         await ClusterScenario.PutCreditsAsync(clients[0], "sub_0", 400);
-        var sender = new RetryingSender(clients);
-        var acknowledged = new ConcurrentDictionary<string, int>();
-        var created = new ConcurrentBag<string>();
-        using var stop = new CancellationTokenSource();
-        Task[] ingest = [.. Enumerable.Range(0, 3).Select(w => ClusterScenario.IngestUntilAsync(sender, subjects[1..], $"w{w}", acknowledged, created, stop.Token))];
-        Task<int> consumes = ClusterScenario.ConsumeAsync(sender, subjects[0], "c", 600, 1, parallel: 2);
+        var load = ClusterLoad.Start(clients, subjects, writers: 3, consumes: 600, parallel: 2);
         for (int i = 0; i < cluster.Silos.Count; i++)
         {
-            int before = acknowledged.Count;
+            int before = load.Acknowledged.Count;
             await cluster.Silos[i].TerminateAsync();
             cluster.Silos[i] = await cluster.Silos[i].RestartAsync();
             await cluster.WaitBalancedAsync(3);
-            while (acknowledged.Count < before + 100)
-            {
-                await Task.Delay(10);
-            }
+            await load.AcknowledgedAsync(100, before);
         }
 
-        await stop.CancelAsync();
-        await Task.WhenAll(ingest);
-        int allowed = await consumes;
-        output.WriteLine($"{acknowledged.Count} events acknowledged, {allowed} consumes allowed; client retries on another silo: {sender.Failovers}");
+        int allowed = await load.StopAsync();
+        output.WriteLine($"{load.Acknowledged.Count} events acknowledged, {allowed} consumes allowed; client retries on another silo: {load.Sender.Failovers}");
 
         Assert.Equal(400, allowed);
-        Assert.Equal(created.Count, created.Distinct().Count());
-        (long rows, long keys, decimal tokens) = await ClusterScenario.StoredAsync(cluster.ConnectionString, tenant);
-        Assert.Equal((acknowledged.Count + 400L, acknowledged.Count + 400L, acknowledged.Values.Sum() + 400m), (rows, keys, tokens));
         using HttpClient client = NewClient(cluster.Silos[0], clients[0]);
-        decimal usage = 0;
-        for (int s = 1; s < 12; s++)
-        {
-            usage += await ClusterScenario.UsageAsync(client, $"sub_{s}");
-        }
-
-        Assert.Equal(acknowledged.Values.Sum(), usage);
+        await load.AssertStoredOnceAsync(cluster.ConnectionString, tenant, allowed, client);
     }
+
+    private static string Address(GatewayProcess silo) => silo.Address.ToString().TrimEnd('/');
 
     /// <summary>A client of <paramref name="silo"/> with the tenant key that <paramref name="like"/> carries.</summary>
     private static HttpClient NewClient(GatewayProcess silo, HttpClient like)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Metering.Gateway.Events;
 using Metering.Gateway.Infrastructure;
+using Metering.Grains;
 using Metering.Runtime;
 using Metering.Silo.Events;
 
@@ -23,7 +24,7 @@ public static class OperationsApi
         var body = new
         {
             status = silo.IsReady ? "ready" : "not_ready",
-            silo = PostgresMembership.WireName(silo.Status),
+            silo = silo.Status.ToWire(),
             heartbeat = silo.HeartbeatFresh ? "fresh" : "stale",
             partitions = silo.OwnedPartitions,
             routable = silo.Directory.Covers,
@@ -40,7 +41,7 @@ public static class OperationsApi
             {
                 id = s.Id,
                 address = s.Address,
-                status = PostgresMembership.WireName(s.Status),
+                status = s.Status.ToWire(),
                 partitions = s.Partitions,
                 activations = s.Id == silo.Options.SiloId ? silo.ActivationCount : s.Activations,
                 last_heartbeat = Wire.Time(s.HeartbeatAt),

@@ -71,16 +71,3 @@ internal static class GrainCallCodec
         }
     }
 }
-
-/// <summary>An exception a grain threw on another silo, as it travels back.</summary>
-internal sealed record RemoteError(string Type, string Message);
-
-/// <summary>A grain call that failed on the silo that ran it; <see cref="RemoteType"/> names the exception thrown there.</summary>
-public sealed class RemoteGrainException(string remoteType, string message) : Exception(message)
-{
-    /// <summary>The full type name of the exception the grain threw.</summary>
-    public string RemoteType { get; } = remoteType;
-}
-
-/// <summary>No silo could take a call: the partition had no reachable owner within the retry window.</summary>
-public sealed class ClusterUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

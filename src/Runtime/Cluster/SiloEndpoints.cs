@@ -59,7 +59,8 @@ public static class SiloEndpoints
         byte[] body;
         try
         {
-            object? result = await descriptor.InvokeBoxedAsync(new HereOnly(catalog), reference, args).ConfigureAwait(false);
+            // A local-only reference: the catalog runs it here or throws NotOwnerException, never forwards it.
+            object? result = await descriptor.InvokeBoxedAsync(catalog, reference, args).ConfigureAwait(false);
             body = GrainCallCodec.EncodeResult(result, descriptor.ResultType);
             http.Response.StatusCode = StatusCodes.Status200OK;
         }
@@ -94,13 +95,4 @@ public static class SiloEndpoints
 
     private static bool Authenticated(HttpContext http)
         => http.RequestServices.GetRequiredService<ClusterCredential>().Accepts(http.Request.Headers[ClusterCredential.Header]);
-
-    /// <summary>Runs calls on this silo only.</summary>
-    private sealed class HereOnly(Catalog catalog) : IGrainCallInvoker
-    {
-        public Task<T> InvokeAsync<T>(GrainReference reference, MethodDescriptor method, object?[] args) => catalog.InvokeHereAsync<T>(reference, method, args);
-    }
 }
-
-/// <summary>The directory as the internal endpoint serves it.</summary>
-public sealed record DirectoryDocument(int Partitions, IReadOnlyList<PartitionOwner> Owners);

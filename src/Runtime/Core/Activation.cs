@@ -11,11 +11,12 @@ internal sealed class Activation : IGrainContext
     private int _deactivationRequested; // 0 none, 1 flush, 2 drop
     private IGrainFactory? _factory;
 
-    public Activation(Catalog catalog, GrainId id, int partition)
+    public Activation(Catalog catalog, GrainId id, int partition, FencingToken fence)
     {
         _catalog = catalog;
         Id = id;
         Partition = partition;
+        Fence = fence;
         LastUsed = catalog.Time.GetTimestamp();
     }
 
@@ -23,7 +24,9 @@ internal sealed class Activation : IGrainContext
 
     public int Partition { get; }
 
-    public FencingToken Fence => _catalog.Partitions.GetFence(Partition);
+    /// <summary>The fence of the partition as this silo held it when the activation loaded its state: its writes are refused
+    /// once another silo (or this one, later, at a new epoch) holds the partition.</summary>
+    public FencingToken Fence { get; }
 
     public IGrainFactory GrainFactory => _factory ??= _catalog.FactoryFor(Partition);
 

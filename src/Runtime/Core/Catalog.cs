@@ -45,20 +45,21 @@ internal sealed class Catalog : IGrainCallInvoker
     /// <summary>A grain factory for the grains of <paramref name="partition"/>: their calls to that partition stay here.</summary>
     public IGrainFactory FactoryFor(int partition) => new GrainFactory(this, Partitions.PartitionOf, partition);
 
-    public Activation GetOrCreate(GrainId id)
+    /// <summary>The activation of <paramref name="id"/>, created when this silo owns <paramref name="partition"/> (an existing
+    /// one is checked for ownership when its turn comes).</summary>
+    public Activation GetOrCreate(GrainId id, int partition)
     {
-        int partition = Partitions.PartitionOf(id.PartitionKey);
-        if (!Partitions.IsOwned(partition))
-        {
-            throw new NotOwnerException(id, partition);
-        }
-
         if (_activations.TryGetValue(id, out Activation? existing))
         {
             return existing;
         }
 
-        var created = new Activation(this, id, partition);
+        if (!Partitions.IsOwned(partition))
+        {
+            throw new NotOwnerException(id, partition);
+        }
+
+        var created = new Activation(this, id, partition, Partitions.GetFence(partition));
         // The activation turn is taken before the activation is published, so every caller queues behind it.
         _ = created.Scheduler.AcquireAsync(readOnly: false);
         Activation winner = _activations.GetOrAdd(id, created);
@@ -85,45 +86,45 @@ internal sealed class Catalog : IGrainCallInvoker
         return results.Count(r => r);
     }
 
-    /// <summary>Deactivates every activation, flushing state (graceful silo stop).</summary>
-    public Task DeactivateAllAsync() => Task.WhenAll(_activations.Values.Select(a => a.DeactivateAsync(flush: true, onlyIfIdle: false)));
-
-    /// <summary>Drops activations of partitions this silo no longer owns, without flushing (their state may be stale).</summary>
-    public Task DropPartitionsAsync(IReadOnlySet<int> partitions) => Task.WhenAll(_activations.Values
+    /// <summary>Deactivates the activations of <paramref name="partitions"/>: flushing their state first when they are handed
+    /// off or the silo stops, dropping it when the partitions were lost (their memory may be stale).</summary>
+    public Task DeactivatePartitionsAsync(IReadOnlySet<int> partitions, bool flush) => Task.WhenAll(_activations.Values
         .Where(a => partitions.Contains(a.Partition))
-        .Select(a => a.DeactivateAsync(flush: false, onlyIfIdle: false)));
-
-    /// <summary>Deactivates the activations of partitions being handed off, flushing their state first.</summary>
-    public Task HandOffPartitionsAsync(IReadOnlySet<int> partitions) => Task.WhenAll(_activations.Values
-        .Where(a => partitions.Contains(a.Partition))
-        .Select(a => a.DeactivateAsync(flush: true, onlyIfIdle: false)));
+        .Select(a => a.DeactivateAsync(flush, onlyIfIdle: false)));
 
     /// <summary>Runs the call here when this silo owns the grain's partition, else forwards it to the owner. A call that a
     /// grain of the same partition makes (<see cref="GrainReference.LocalOnly"/>) is never forwarded.</summary>
-    public async Task<T> InvokeAsync<T>(GrainReference reference, MethodDescriptor method, object?[] args)
+    public Task<T> InvokeAsync<T>(GrainReference reference, MethodDescriptor method, object?[] args)
     {
-        if (_remote is null || reference.LocalOnly || Partitions.IsOwned(reference.Partition))
+        if (_remote is null || reference.LocalOnly)
+        {
+            return InvokeHereAsync<T>(reference, method, args);
+        }
+
+        IGrainCallInvoker remote = _remote;
+        return Partitions.IsOwned(reference.Partition) ? HereOrForwardedAsync(remote) : remote.InvokeAsync<T>(reference, method, args);
+
+        async Task<T> HereOrForwardedAsync(IGrainCallInvoker owner)
         {
             try
             {
                 return await InvokeHereAsync<T>(reference, method, args).ConfigureAwait(false);
             }
-            catch (NotOwnerException ex) when (_remote is not null && !reference.LocalOnly && ex.Grain == reference.Id)
+            catch (NotOwnerException ex) when (ex.Grain == reference.Id)
             {
                 // The partition moved before the call ran: the owner takes it.
+                return await owner.InvokeAsync<T>(reference, method, args).ConfigureAwait(false);
             }
         }
-
-        return await ((IGrainCallInvoker)_remote).InvokeAsync<T>(reference, method, args).ConfigureAwait(false);
     }
 
     /// <summary>Runs the call on this silo, or throws <see cref="NotOwnerException"/> for this grain before running it when the
     /// silo does not own the partition (a lease that may have lapsed counts as not owned).</summary>
-    public async Task<T> InvokeHereAsync<T>(GrainReference reference, MethodDescriptor method, object?[] args)
+    private async Task<T> InvokeHereAsync<T>(GrainReference reference, MethodDescriptor method, object?[] args)
     {
         while (true)
         {
-            Activation activation = reference.Cached is { IsDeactivated: false } cached ? cached : GetOrCreate(reference.Id);
+            Activation activation = reference.Cached is { IsDeactivated: false } cached ? cached : GetOrCreate(reference.Id, reference.Partition);
             reference.Cached = activation;
             await activation.Scheduler.AcquireAsync(method.ReadOnly).ConfigureAwait(false);
             try
@@ -141,6 +142,13 @@ internal sealed class Catalog : IGrainCallInvoker
                 if (!Partitions.IsOwned(activation.Partition))
                 {
                     throw new NotOwnerException(reference.Id, activation.Partition);
+                }
+
+                if (activation.Fence.Epoch != Partitions.GetFence(activation.Partition).Epoch)
+                {
+                    // Lost and claimed back since this activation loaded its state: it goes, and the call takes a new one.
+                    activation.RequestDeactivation(flush: false);
+                    continue;
                 }
 
                 activation.LastUsed = Time.GetTimestamp();

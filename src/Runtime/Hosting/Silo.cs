@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using Microsoft.Extensions.Logging;
-
 namespace Metering.Runtime;
 
 /// <summary>This silo as others see it: its id, status, partitions and activations, the directory it routes by, and whether
@@ -8,7 +5,7 @@ namespace Metering.Runtime;
 public sealed class Silo
 {
     private readonly Catalog _catalog;
-    private long _lastHeartbeat;
+    private CancellationTokenSource _incarnation = new();
 
     internal Silo(Catalog catalog, SiloOptions options, IMembership membership, RemoteGrainInvoker forwarder)
     {
@@ -37,15 +34,12 @@ public sealed class Silo
     /// and every partition has an owner to route to.</summary>
     public bool IsReady => Status == SiloStatus.Active && HeartbeatFresh && Directory.Covers;
 
-    /// <summary>Whether the last successful heartbeat is younger than a lease.</summary>
-    public bool HeartbeatFresh
-    {
-        get
-        {
-            long last = Interlocked.Read(ref _lastHeartbeat);
-            return last != 0 && Stopwatch.GetElapsedTime(last) < Options.LeaseDuration;
-        }
-    }
+    /// <summary>Whether the last heartbeat renewed this silo's leases recently enough that they still hold.</summary>
+    public bool HeartbeatFresh => _catalog.Partitions.LeasesHold;
+
+    /// <summary>Cancelled when this silo learns it was declared dead (paused or cut off past its lease): work it started
+    /// before, such as a background job, may have been taken over by another silo and must stop.</summary>
+    public CancellationToken Incarnation => Volatile.Read(ref _incarnation).Token;
 
     /// <summary>Live activations on this silo.</summary>
     public int ActivationCount => _catalog.Count;
@@ -65,5 +59,5 @@ public sealed class Silo
         await Membership.AdvertiseAsync(address, cancellationToken).ConfigureAwait(false);
     }
 
-    internal void HeartbeatSucceeded(long timestamp) => Interlocked.Exchange(ref _lastHeartbeat, timestamp);
+    internal void EndIncarnation() => Interlocked.Exchange(ref _incarnation, new CancellationTokenSource()).Cancel();
 }

@@ -46,7 +46,6 @@ internal sealed class SiloHost(Silo silo, Catalog catalog, IMembership membershi
 
             long sent = Stopwatch.GetTimestamp();
             MembershipSnapshot snapshot = await membership.HeartbeatAsync(catalog.Count, CancellationToken.None).ConfigureAwait(false);
-            silo.HeartbeatSucceeded(sent);
             if (snapshot.DeclaredDead)
             {
                 await RejoinAsync().ConfigureAwait(false);
@@ -77,15 +76,10 @@ internal sealed class SiloHost(Silo silo, Catalog catalog, IMembership membershi
     private void ApplyRenewals(IReadOnlyList<(int Partition, long Epoch)> renewed, long sent)
     {
         var epochs = renewed.ToDictionary(r => r.Partition, r => r.Epoch);
-        var lost = new HashSet<int>();
-        foreach ((int partition, long epoch) in Partitions.Owned)
-        {
-            if (!epochs.TryGetValue(partition, out long current) || current != epoch)
-            {
-                Partitions.Revoke(partition);
-                lost.Add(partition);
-            }
-        }
+        var lost = Partitions.Owned
+            .Where(o => !epochs.TryGetValue(o.Partition, out long current) || current != o.Epoch)
+            .Select(o => o.Partition)
+            .ToHashSet();
 
         lock (_handingOff)
         {
@@ -103,7 +97,7 @@ internal sealed class SiloHost(Silo silo, Catalog catalog, IMembership membershi
         if (lost.Count > 0)
         {
             logger.LogWarning("Silo {Silo} lost {Count} partitions to other silos", options.SiloId, lost.Count);
-            _ = catalog.DropPartitionsAsync(lost);
+            _ = GiveUpAsync(lost, flush: false, release: false);
         }
     }
 
@@ -133,7 +127,7 @@ internal sealed class SiloHost(Silo silo, Catalog catalog, IMembership membershi
             if (claimed.Count > 0)
             {
                 logger.LogInformation("Silo {Silo} claimed {Count} partitions", options.SiloId, claimed.Count);
-                silo.Directory.Update(options.Partitions, await membership.OwnersAsync(CancellationToken.None).ConfigureAwait(false));
+                await silo.Directory.RefreshAsync().ConfigureAwait(false);
             }
         }
     }
@@ -151,13 +145,7 @@ internal sealed class SiloHost(Silo silo, Catalog catalog, IMembership membershi
 
         try
         {
-            foreach (int partition in set)
-            {
-                Partitions.Revoke(partition);
-            }
-
-            await catalog.HandOffPartitionsAsync(set).ConfigureAwait(false);
-            await membership.ReleaseAsync(partitions, CancellationToken.None).ConfigureAwait(false);
+            await GiveUpAsync(set, flush: true, release: true).ConfigureAwait(false);
             logger.LogInformation("Silo {Silo} handed off {Count} partitions", options.SiloId, set.Count);
         }
         catch (Exception ex)
@@ -173,18 +161,31 @@ internal sealed class SiloHost(Silo silo, Catalog catalog, IMembership membershi
         }
     }
 
-    /// <summary>The others declared this silo dead (it was paused or cut off past its lease): whatever it held may have moved,
-    /// so it drops every activation unflushed and joins again.</summary>
-    private async Task RejoinAsync()
+    /// <summary>Stops serving <paramref name="partitions"/> and deactivates their activations: flushed when handed off, dropped
+    /// when lost (their memory may be stale); then, when asked, releases their leases.</summary>
+    private async Task GiveUpAsync(IReadOnlySet<int> partitions, bool flush, bool release)
     {
-        var all = Partitions.Owned.Select(o => o.Partition).ToHashSet();
-        foreach (int partition in all)
+        foreach (int partition in partitions)
         {
             Partitions.Revoke(partition);
         }
 
+        await catalog.DeactivatePartitionsAsync(partitions, flush).ConfigureAwait(false);
+        if (release)
+        {
+            await membership.ReleaseAsync([.. partitions], CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The others declared this silo dead (it was paused or cut off past its lease): whatever it held may have moved,
+    /// and its background jobs may be another silo's now. It drops every activation unflushed, ends the jobs of this
+    /// incarnation, and joins again.</summary>
+    private async Task RejoinAsync()
+    {
+        var all = Partitions.Owned.Select(o => o.Partition).ToHashSet();
         logger.LogWarning("Silo {Silo} was declared dead; dropping {Count} partitions and joining again", options.SiloId, all.Count);
-        await catalog.DropPartitionsAsync(all).ConfigureAwait(false);
+        silo.EndIncarnation();
+        await GiveUpAsync(all, flush: false, release: false).ConfigureAwait(false);
         silo.Status = SiloStatus.Joining;
         await membership.JoinAsync(CancellationToken.None).ConfigureAwait(false);
     }
@@ -198,16 +199,10 @@ internal sealed class SiloHost(Silo silo, Catalog catalog, IMembership membershi
             silo.Status = SiloStatus.Leaving;
             await membership.SetStatusAsync(SiloStatus.Leaving, cancellationToken).ConfigureAwait(false);
             await _handoff.ConfigureAwait(false);
-            List<int> owned = [.. Partitions.Owned.Select(o => o.Partition)];
-            foreach (int partition in owned)
-            {
-                Partitions.Revoke(partition);
-            }
-
-            await catalog.DeactivateAllAsync().ConfigureAwait(false);
-            await membership.ReleaseAsync(owned, cancellationToken).ConfigureAwait(false);
+            // Every partition: a handoff that failed left some not served here but still leased to this silo.
+            await GiveUpAsync(Enumerable.Range(0, options.Partitions).ToHashSet(), flush: true, release: true).ConfigureAwait(false);
             await membership.SetStatusAsync(SiloStatus.Dead, cancellationToken).ConfigureAwait(false);
-            logger.LogInformation("Silo {Silo} left; handed off {Count} partitions", options.SiloId, owned.Count);
+            logger.LogInformation("Silo {Silo} left", options.SiloId);
         }
         catch (Exception ex)
         {

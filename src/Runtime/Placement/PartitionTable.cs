@@ -37,7 +37,8 @@ public sealed class PartitionTable
     public IReadOnlyList<(int Partition, long Epoch)> Owned
         => [.. Enumerable.Range(0, _epochs.Length).Where(p => Volatile.Read(ref _serving[p])).Select(p => (p, Volatile.Read(ref _epochs[p])))];
 
-    private bool LeasesHold => Stopwatch.GetTimestamp() < Volatile.Read(ref _leaseDeadline);
+    /// <summary>Whether the leases renewed last are known to hold still.</summary>
+    public bool LeasesHold => Stopwatch.GetTimestamp() < Volatile.Read(ref _leaseDeadline);
 
     /// <summary>The partition of a partition key: FNV-1a of its UTF-8, stable across processes and versions.</summary>
     public int PartitionOf(string partitionKey) => PartitionOf(partitionKey, _epochs.Length);

@@ -9,7 +9,7 @@ namespace Metering.Silo.Billing;
 /// <summary>Billing runs: a draft invoice for every subscription period ended before a time that has none. A run works in the
 /// background and reports its progress; running it again creates no second invoice (the unique index decides). A run that a
 /// stop interrupted starts again from the beginning: what it generated is skipped as already invoiced.</summary>
-public sealed class BillingRunService(NpgsqlDataSource dataSource, InvoiceService invoices, BillingStore store, CatalogStore catalog, SiloOptions silo, TimeProvider time, ILogger<BillingRunService> logger)
+public sealed class BillingRunService(NpgsqlDataSource dataSource, InvoiceService invoices, BillingStore store, CatalogStore catalog, Runtime.Silo silo, TimeProvider time, ILogger<BillingRunService> logger)
     : QueuedJobService<(string Tenant, Guid Id, DateTimeOffset Before)>(dataSource, silo, logger)
 {
     /// <summary>Invoices generated at once by a run.</summary>

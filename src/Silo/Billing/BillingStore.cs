@@ -97,8 +97,11 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
         WHERE tenant_id = $1 AND id = $2 AND status = ANY ($4)
         """;
 
-    private const string SetStatusFencedSql = SetStatusSql
-        + " AND EXISTS (SELECT 1 FROM partition_leases WHERE partition = $6 AND owner = $7 AND epoch = $8)";
+    /// <summary>The fence check every event append makes (it also share-locks the lease row until the commit).</summary>
+    private const string AssertFenceSql = "SELECT metering_assert_fences($1, $2, $3)";
+
+    /// <summary>The SQLSTATE metering_assert_fences raises when the fence no longer holds.</summary>
+    private const string FenceRefused = "MF001";
 
     private const string ClosedSql = """
         SELECT period_start, period_end FROM invoices
@@ -237,14 +240,43 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
     /// fence still holds its partition. False when nothing was changed.</summary>
     public async Task<bool> SetStatusAsync(string tenantId, Guid id, InvoiceStatus to, InvoiceStatus[] from, DateTimeOffset now, CancellationToken cancellationToken = default, FencingToken? fence = null)
     {
-        await using NpgsqlCommand command = dataSource.CreateCommand(fence is null ? SetStatusSql : SetStatusFencedSql);
-        command.AddPositional(tenantId, id, to.ToWire(), from.Select(WireName.ToWire).ToArray(), now);
         if (fence is { } f)
         {
-            command.AddPositional(f.Partition, f.SiloId, f.Epoch);
+            return await SetStatusFencedAsync(tenantId, id, to, from, now, f, cancellationToken).ConfigureAwait(false);
         }
 
+        await using NpgsqlCommand command = dataSource.CreateCommand(SetStatusSql);
+        command.AddPositional(tenantId, id, to.ToWire(), from.Select(WireName.ToWire).ToArray(), now);
+
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>The status change and the partition's fence check in one transaction, as an event append makes it.</summary>
+    private async Task<bool> SetStatusFencedAsync(string tenantId, Guid id, InvoiceStatus to, InvoiceStatus[] from, DateTimeOffset now, FencingToken fence, CancellationToken cancellationToken)
+    {
+        await using NpgsqlBatch batch = dataSource.CreateBatch();
+        var assert = new NpgsqlBatchCommand(AssertFenceSql);
+        assert.Parameters.Add(new NpgsqlParameter { Value = fence.SiloId });
+        assert.Parameters.Add(new NpgsqlParameter { Value = new[] { fence.Partition } });
+        assert.Parameters.Add(new NpgsqlParameter { Value = new[] { fence.Epoch } });
+        var update = new NpgsqlBatchCommand(SetStatusSql);
+        foreach (object value in new object[] { tenantId, id, to.ToWire(), from.Select(WireName.ToWire).ToArray(), now })
+        {
+            update.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        batch.BatchCommands.Add(assert);
+        batch.BatchCommands.Add(update);
+        try
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == FenceRefused)
+        {
+            return false;
+        }
+
+        return update.RecordsAffected == 1;
     }
 
     public async Task<IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)>> ListAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default)

@@ -9,7 +9,7 @@ namespace Metering.Silo.Billing;
 /// <summary>Runs jobs recorded in a table, one at a time, in the background, on the silo named as the job's runner. A job is
 /// queued once its row is written. A job whose runner is dead (a stop or a crash interrupted it, here or on another silo) is
 /// claimed by a live silo and run again: at start-up, and every <see cref="OrphanScanInterval"/> after.</summary>
-public abstract class QueuedJobService<TJob>(NpgsqlDataSource dataSource, SiloOptions silo, ILogger logger) : BackgroundService
+public abstract class QueuedJobService<TJob>(NpgsqlDataSource dataSource, Runtime.Silo silo, ILogger logger) : BackgroundService
 {
     /// <summary>How often unfinished jobs of dead silos are looked for.</summary>
     public static readonly TimeSpan OrphanScanInterval = TimeSpan.FromSeconds(5);
@@ -22,7 +22,7 @@ public abstract class QueuedJobService<TJob>(NpgsqlDataSource dataSource, SiloOp
     protected NpgsqlDataSource DataSource { get; } = dataSource;
 
     /// <summary>This silo's id, written as the runner of the jobs it starts.</summary>
-    protected string SiloId => silo.SiloId;
+    protected string SiloId => silo.Options.SiloId;
 
     /// <summary>Sets <c>runner = $1</c> on the unfinished jobs that are <see cref="Orphaned"/>, returning them for
     /// <see cref="ReadUnfinished"/>.</summary>
@@ -39,9 +39,15 @@ public abstract class QueuedJobService<TJob>(NpgsqlDataSource dataSource, SiloOp
         Task scanner = ScanForOrphansAsync(stoppingToken);
         await foreach (TJob job in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
         {
+            // A job ends with this silo's incarnation too: once the silo was declared dead, another may have taken it over.
+            using var run = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, silo.Incarnation);
             try
             {
-                await RunAsync(job, stoppingToken).ConfigureAwait(false);
+                await RunAsync(job, run.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (run.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning("{Service}: job {Job} stopped: this silo was declared dead, and a live one takes the job over", GetType().Name, job);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {

@@ -15,7 +15,7 @@ public sealed class ReratingOptions
 
 /// <summary>Re-rating jobs: recompute invoices of some customers over a time range with the prices now in force. A job locks
 /// its scope: an overlapping job (a shared customer and overlapping range) is refused while one is pending or running.</summary>
-public sealed class ReratingService(NpgsqlDataSource dataSource, BillingStore store, InvoiceService invoices, IAuditLog audit, ReratingOptions options, SiloOptions silo, TimeProvider time, ILogger<ReratingService> logger)
+public sealed class ReratingService(NpgsqlDataSource dataSource, BillingStore store, InvoiceService invoices, IAuditLog audit, ReratingOptions options, Runtime.Silo silo, TimeProvider time, ILogger<ReratingService> logger)
     : QueuedJobService<(string Tenant, Guid Id)>(dataSource, silo, logger)
 {
     private const string LockSql = "SELECT pg_advisory_xact_lock(7264, hashtext($1))";

@@ -2,152 +2,6 @@ using Npgsql;
 
 namespace Metering.Runtime;
 
-/// <summary>A silo's place in the cluster's life cycle.</summary>
-public enum SiloStatus
-{
-    /// <summary>Started, taking its share of partitions.</summary>
-    Joining,
-
-    /// <summary>Serving.</summary>
-    Active,
-
-    /// <summary>Stopping gracefully: handing its partitions off.</summary>
-    Leaving,
-
-    /// <summary>Gone: stopped, or declared dead when its heartbeat lapsed past the lease.</summary>
-    Dead,
-}
-
-/// <summary>A member of the cluster as the membership table holds it. <see cref="Suspected"/>: its heartbeat is late, but not
-/// yet past the lease that would declare it dead.</summary>
-public sealed record SiloInfo(string Id, string Address, SiloStatus Status, DateTimeOffset HeartbeatAt, int Partitions, int Activations, bool Suspected);
-
-/// <summary>The silo that holds a partition's lease, where it is reached, and the lease's fencing epoch.</summary>
-public sealed record PartitionOwner(int Partition, string SiloId, string Address, long Epoch);
-
-/// <summary>What one heartbeat learned: whether this silo was declared dead meanwhile, the leases it renewed, the live silos
-/// (joining or active, heartbeat within the lease) and every partition's current owner.</summary>
-public sealed record MembershipSnapshot(
-    bool DeclaredDead,
-    IReadOnlyList<(int Partition, long Epoch)> Renewed,
-    IReadOnlyList<string> LiveSilos,
-    IReadOnlyList<PartitionOwner> Owners);
-
-/// <summary>Cluster membership and partition leases.</summary>
-public interface IMembership
-{
-    /// <summary>Whether other silos may take this silo's partitions when its leases lapse (false for a lone silo, whose
-    /// leases never lapse).</summary>
-    bool Shared { get; }
-
-    /// <summary>Adds (or re-adds) this silo to the membership table as joining.</summary>
-    Task JoinAsync(CancellationToken cancellationToken);
-
-    /// <summary>Publishes the address this silo is reached at. A live silo row with the same address is an earlier
-    /// incarnation that can no longer be listening there: it is declared dead and its leases expire now.</summary>
-    Task AdvertiseAsync(string address, CancellationToken cancellationToken);
-
-    /// <summary>Heartbeats, renews this silo's leases, declares dead the silos whose heartbeat lapsed past the lease, and reads
-    /// the cluster, in one round trip.</summary>
-    Task<MembershipSnapshot> HeartbeatAsync(int activations, CancellationToken cancellationToken);
-
-    /// <summary>Takes up to <paramref name="count"/> partitions that nobody holds (free, or their lease expired), each at a
-    /// higher epoch than any before; returns (partition, epoch).</summary>
-    Task<IReadOnlyList<(int Partition, long Epoch)>> ClaimAsync(int count, CancellationToken cancellationToken);
-
-    /// <summary>Gives up partitions so that another silo may claim them. Waits for writes in flight under their fences.</summary>
-    Task ReleaseAsync(IReadOnlyList<int> partitions, CancellationToken cancellationToken);
-
-    /// <summary>Records this silo's status.</summary>
-    Task SetStatusAsync(SiloStatus status, CancellationToken cancellationToken);
-
-    /// <summary>The members, newest dead ones included for an hour.</summary>
-    Task<IReadOnlyList<SiloInfo>> ListAsync(CancellationToken cancellationToken);
-
-    /// <summary>The current owner of every held partition.</summary>
-    Task<IReadOnlyList<PartitionOwner>> OwnersAsync(CancellationToken cancellationToken);
-
-    /// <summary>The secret silos share to authenticate calls between them, when none is configured.</summary>
-    Task<string> SharedSecretAsync(CancellationToken cancellationToken);
-}
-
-/// <summary>Membership of a lone silo with nothing shared: owns every partition at epoch 1.</summary>
-public sealed class LocalMembership(SiloOptions options, TimeProvider time) : IMembership
-{
-    public bool Shared => false;
-
-    private readonly string _secret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-    private readonly HashSet<int> _owned = [];
-    private SiloStatus _status = SiloStatus.Joining;
-    private string _address = options.Address;
-
-    public Task JoinAsync(CancellationToken cancellationToken)
-    {
-        _status = SiloStatus.Joining;
-        return Task.CompletedTask;
-    }
-
-    public Task AdvertiseAsync(string address, CancellationToken cancellationToken)
-    {
-        _address = address;
-        return Task.CompletedTask;
-    }
-
-    public Task<MembershipSnapshot> HeartbeatAsync(int activations, CancellationToken cancellationToken)
-    {
-        lock (_owned)
-        {
-            return Task.FromResult(new MembershipSnapshot(false, [.. _owned.Select(p => (p, 1L))], _status is SiloStatus.Joining or SiloStatus.Active ? [options.SiloId] : [], Owners()));
-        }
-    }
-
-    public Task<IReadOnlyList<(int Partition, long Epoch)>> ClaimAsync(int count, CancellationToken cancellationToken)
-    {
-        lock (_owned)
-        {
-            List<int> free = [.. Enumerable.Range(0, options.Partitions).Where(p => !_owned.Contains(p)).Take(count)];
-            _owned.UnionWith(free);
-            return Task.FromResult<IReadOnlyList<(int, long)>>([.. free.Select(p => (p, 1L))]);
-        }
-    }
-
-    public Task ReleaseAsync(IReadOnlyList<int> partitions, CancellationToken cancellationToken)
-    {
-        lock (_owned)
-        {
-            _owned.ExceptWith(partitions);
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task SetStatusAsync(SiloStatus status, CancellationToken cancellationToken)
-    {
-        _status = status;
-        return Task.CompletedTask;
-    }
-
-    public Task<IReadOnlyList<SiloInfo>> ListAsync(CancellationToken cancellationToken)
-    {
-        lock (_owned)
-        {
-            return Task.FromResult<IReadOnlyList<SiloInfo>>([new SiloInfo(options.SiloId, _address, _status, time.GetUtcNow(), _owned.Count, 0, false)]);
-        }
-    }
-
-    public Task<IReadOnlyList<PartitionOwner>> OwnersAsync(CancellationToken cancellationToken)
-    {
-        lock (_owned)
-        {
-            return Task.FromResult(Owners());
-        }
-    }
-
-    public Task<string> SharedSecretAsync(CancellationToken cancellationToken) => Task.FromResult(_secret);
-
-    private IReadOnlyList<PartitionOwner> Owners() => [.. _owned.Select(p => new PartitionOwner(p, options.SiloId, _address, 1))];
-}
-
 /// <summary>Membership and leases in PostgreSQL (tables <c>silos</c>, <c>partition_leases</c> and <c>cluster_settings</c>).</summary>
 public sealed class PostgresMembership(NpgsqlDataSource dataSource, SiloOptions options) : IMembership
 {
@@ -281,7 +135,7 @@ public sealed class PostgresMembership(NpgsqlDataSource dataSource, SiloOptions 
     public async Task SetStatusAsync(SiloStatus status, CancellationToken cancellationToken)
     {
         await using NpgsqlBatch batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(Command(StatusSql, options.SiloId, WireName(status)));
+        batch.BatchCommands.Add(Command(StatusSql, options.SiloId, DbName(status)));
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -314,8 +168,8 @@ public sealed class PostgresMembership(NpgsqlDataSource dataSource, SiloOptions 
         return (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
-    /// <summary>The wire and database name of a status: its name in lower case.</summary>
-    public static string WireName(SiloStatus status) => status.ToString().ToLowerInvariant();
+    /// <summary>The database name of a status: its name in lower case.</summary>
+    private static string DbName(SiloStatus status) => status.ToString().ToLowerInvariant();
 
     private static SiloStatus ParseStatus(string value) => Enum.Parse<SiloStatus>(value, ignoreCase: true);
 
