@@ -1,11 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Globalization;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Metering.IntegrationTests.Infrastructure;
-using Npgsql;
-
 namespace Metering.IntegrationTests.Infrastructure;
 
 /// <summary>A 3-silo cluster of separate processes on one database, shared by the tests that leave it whole.</summary>

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Metering.IntegrationTests.Infrastructure;
 using Npgsql;
 
 namespace Metering.IntegrationTests.Infrastructure;
