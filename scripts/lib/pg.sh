@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start and stop a private PostgreSQL cluster under .data/ on a free local port. Source this file, then:
-#   pg_start   sets PG_PORT, PG_ADMIN_CS (the "postgres" database) and METERING_DB (database "metering")
-#   pg_stop    stops the cluster started by pg_start
+#   pg_start   [NAME [PORT]] sets PG_PORT, PG_ADMIN_CS (the "postgres" database) and METERING_DB (database "metering")
+#   pg_stop    [NAME] stops the cluster started by pg_start (or NAME); pg_destroy NAME also deletes its data
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -31,7 +31,7 @@ pg_bindir() {
 # Runs a command as the postgres user when we are root (initdb refuses root), else as ourselves.
 as_pg() {
     if [ "$(id -u)" = 0 ]; then
-        runuser -u postgres -- "$@"
+        (cd / && runuser -u postgres -- "$@") # from /: the current folder may be closed to postgres
     else
         "$@"
     fi
@@ -49,35 +49,65 @@ free_port() {
     return 1
 }
 
-pg_start() {
-    local bindir name
-    bindir="$(pg_bindir)"
-    name="${1:-pg}"
-    PG_DIR="$PG_DATA_ROOT/$name"
-    PG_BINDIR="$bindir"
+# The folder for private clusters: .data/ in the repository, unless the postgres user cannot reach it (a clone under a
+# home directory with mode 0700, say), then one under /var/tmp named after the repository.
+pg_data_root() {
     mkdir -p "$PG_DATA_ROOT"
-    if [ "$(id -u)" = 0 ]; then chown postgres "$PG_DATA_ROOT"; fi
+    if [ "$(id -u)" != 0 ]; then echo "$PG_DATA_ROOT"; return 0; fi
+    chown postgres "$PG_DATA_ROOT"
+    if as_pg test -w "$PG_DATA_ROOT" -a -x "$PG_DATA_ROOT"; then echo "$PG_DATA_ROOT"; return 0; fi
+    local fallback
+    fallback="/var/tmp/metering-pg-$(echo "$REPO_ROOT" | md5sum | cut -c1-12)"
+    mkdir -p "$fallback" && chown postgres "$fallback" && chmod 0700 "$fallback"
+    echo "$fallback"
+}
+
+# pg_start NAME [PORT]: starts (creating it the first time) the private cluster NAME, on PORT or a free port.
+pg_start() {
+    local bindir name root
+    bindir="$(pg_bindir)" || return 1
+    name="${1:-pg}"
+    root="$(pg_data_root)" || { echo "PostgreSQL could not start: no folder the postgres user can write" >&2; return 1; }
+    PG_DIR="$root/$name"
+    PG_BINDIR="$bindir"
     if [ ! -f "$PG_DIR/PG_VERSION" ]; then
-        as_pg mkdir -p "$PG_DIR"
-        as_pg "$bindir/initdb" -D "$PG_DIR" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+        if ! as_pg mkdir -p "$PG_DIR" || ! as_pg "$bindir/initdb" -D "$PG_DIR" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$root/$name.initdb.log" 2>&1; then
+            echo "PostgreSQL could not start: initdb failed in $PG_DIR (see $root/$name.initdb.log)" >&2
+            return 1
+        fi
     fi
     if [ -f "$PG_DIR/postmaster.pid" ]; then
         as_pg "$bindir/pg_ctl" -D "$PG_DIR" stop -m fast >/dev/null 2>&1 || rm -f "$PG_DIR/postmaster.pid"
     fi
-    PG_PORT="$(free_port)"
-    as_pg "$bindir/pg_ctl" -D "$PG_DIR" -l "$PG_DIR/server.log" -w -t 60 start \
-        -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=256MB -c fsync=on -c synchronous_commit=on" >/dev/null
+    PG_PORT="${2:-$(free_port)}" || return 1
+    if ! as_pg "$bindir/pg_ctl" -D "$PG_DIR" -l "$PG_DIR/server.log" -w -t 60 start \
+        -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=256MB -c fsync=on -c synchronous_commit=on" >/dev/null; then
+        echo "PostgreSQL could not start on port $PG_PORT (see $PG_DIR/server.log)" >&2
+        return 1
+    fi
     PG_ADMIN_CS="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres"
     as_pg "$bindir/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='metering'" | grep -q 1 \
-        || as_pg "$bindir/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qc "CREATE DATABASE metering" >/dev/null
+        || as_pg "$bindir/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qc "CREATE DATABASE metering" >/dev/null \
+        || { echo "PostgreSQL could not start: creating the metering database failed" >&2; return 1; }
     METERING_DB="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=metering"
     export PG_PORT PG_ADMIN_CS METERING_DB PG_DIR PG_BINDIR
     echo "PostgreSQL running on 127.0.0.1:$PG_PORT (data in $PG_DIR)" >&2
 }
 
+# pg_stop [NAME]: stops the cluster started by pg_start, or the private cluster NAME.
 pg_stop() {
+    if [ -n "${1:-}" ]; then
+        PG_DIR="$(pg_data_root)/$1"
+        PG_BINDIR="$(pg_bindir)" || return 1
+    fi
     if [ -n "${PG_DIR:-}" ] && [ -f "$PG_DIR/postmaster.pid" ]; then
         as_pg "$PG_BINDIR/pg_ctl" -D "$PG_DIR" stop -m fast >/dev/null 2>&1 || true
         echo "PostgreSQL stopped" >&2
     fi
+}
+
+# pg_destroy NAME: stops the private cluster NAME and deletes its data.
+pg_destroy() {
+    pg_stop "$1"
+    as_pg rm -rf "$(pg_data_root)/$1" "$(pg_data_root)/$1.initdb.log"
 }

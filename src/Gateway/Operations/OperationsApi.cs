@@ -5,6 +5,8 @@ using Metering.Gateway.Infrastructure;
 using Metering.Grains;
 using Metering.Runtime;
 using Metering.Silo.Events;
+using Metering.Silo.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Metering.Gateway.Operations;
 
@@ -19,17 +21,20 @@ public static class OperationsApi
         return app;
     }
 
-    private static IResult Ready(Metering.Runtime.Silo silo)
+    /// <summary>200 only when this node can accept writes now: PostgreSQL answers within a second, the silo is active with a
+    /// fresh lease, and every partition has an owner to route to. Liveness (/health/live) does not depend on any of it.</summary>
+    private static async Task<JsonHttpResult<Readiness>> Ready(Metering.Runtime.Silo silo, DatabaseProbe database, CancellationToken ct)
     {
-        var body = new
-        {
-            status = silo.IsReady ? "ready" : "not_ready",
-            silo = silo.Status.ToWire(),
-            heartbeat = silo.HeartbeatFresh ? "fresh" : "stale",
-            partitions = silo.OwnedPartitions,
-            routable = silo.Directory.Covers,
-        };
-        return TypedResults.Json(body, Wire.Json, statusCode: silo.IsReady ? 200 : 503);
+        bool reachable = await database.ReachableAsync(ct);
+        bool ready = reachable && silo.IsReady;
+        var body = new Readiness(
+            ready ? "ready" : "not_ready",
+            silo.Status.ToWire(),
+            reachable ? "reachable" : "unreachable",
+            silo.HeartbeatFresh ? "fresh" : "stale",
+            silo.OwnedPartitions,
+            silo.Directory.Covers);
+        return TypedResults.Json(body, Wire.Json, statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
     private static async Task<IResult> Cluster(Metering.Runtime.Silo silo, CancellationToken ct)

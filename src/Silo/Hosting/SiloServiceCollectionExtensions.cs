@@ -45,6 +45,7 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<PostgresEventLog>());
         services.AddSingleton<IGrainStorage, PostgresGrainStorage>();
         services.AddSingleton<IMembership, PostgresMembership>();
+        services.AddSingleton<DatabaseProbe>();
         services.AddSingleton<UsageHistory>();
         services.AddSingleton<IQuotaStore, PostgresQuotaStore>();
         services.AddSingleton<PostgresAuditLog>();

@@ -70,8 +70,18 @@ public sealed class GatewayProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
+            // A graceful stop, so a process run under coverage writes what it covered; killed if it hangs.
             Resume();
-            _process.Kill(true);
+            Signal("TERM");
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            try
+            {
+                await _process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(true);
+            }
         }
 
         await _process.WaitForExitAsync();
@@ -99,7 +109,8 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     public static string Configuration => AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
 
-    private static string GatewayDll() => Path.Combine(RepositoryRoot(), "src", "Gateway", "bin", Configuration, "net10.0", "Metering.Gateway.dll");
+    // The gateway built beside the tests: under coverage its assemblies are the instrumented ones, so silo processes count too.
+    private static string GatewayDll() => Path.Combine(AppContext.BaseDirectory, "Metering.Gateway.dll");
 
     public static int FreePort()
     {

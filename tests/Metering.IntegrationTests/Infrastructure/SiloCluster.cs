@@ -111,9 +111,6 @@ public sealed class SiloCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (GatewayProcess silo in Silos)
-        {
-            await silo.DisposeAsync();
-        }
+        await Task.WhenAll(Silos.Select(silo => silo.DisposeAsync().AsTask()));
     }
 }
