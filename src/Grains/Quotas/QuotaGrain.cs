@@ -81,7 +81,7 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
         state.Balance = definition.Limit;
         state.CutSeq = _lastSeq;
         state.CutTime = definition.Refill is { } refill ? QuotaRules.RefillBoundary(refill.Interval, _time.GetUtcNow()) : DateTimeOffset.MinValue;
-        await WriteAsync().ConfigureAwait(false);
+        await _state.WriteStateAsync().ConfigureAwait(false); // a lost race drops the activation (the runtime does)
         await LoadAsync(CancellationToken.None).ConfigureAwait(false);
         return View(_time.GetUtcNow(), 0)!;
     }
@@ -108,7 +108,7 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
         state.Balance = QuotaRules.Adjust(remaining, adjustment);
         state.CutSeq = _lastSeq;
         state.CutTime = _epoch.Start;
-        await WriteAsync().ConfigureAwait(false);
+        await _state.WriteStateAsync().ConfigureAwait(false); // a lost race drops the activation (the runtime does)
         _epoch = QuotaRules.EpochAt(state, _subscription!, now);
         _used = new Aggregate();
         return View(now, 0);
@@ -307,19 +307,6 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
 
     private static ConsumeResult KeyReused(decimal remaining)
         => new(ConsumeStatus.KeyReused, remaining, null, "This idempotency key was used before for another request or event.");
-
-    private async Task WriteAsync()
-    {
-        try
-        {
-            await _state.WriteStateAsync().ConfigureAwait(false);
-        }
-        catch (InconsistentStateException)
-        {
-            DropActivation();
-            throw;
-        }
-    }
 
     /// <summary>The event that records an allowed consume. Its payload hash depends on the request only, so a retry with the
     /// same key is recognised as a replay.</summary>

@@ -28,15 +28,18 @@ public static class QuotaGrainHost
         grains.Add<IQuotaGrain, QuotaGrain>();
         grains.Add<ISubscriptionGrain, CommittingSubscriptionGrain>();
         builder.Services.AddSingleton<ICatalogReader, FixedCatalog>();
-        builder.Services.AddSingleton<IQuotaStore, NoEventsQuotaStore>();
-        builder.Services.AddSingleton<IAuditLog, CountingAudit>();
+        builder.Services.AddSingleton<ScriptedQuotaStore>();
+        builder.Services.AddSingleton<IQuotaStore>(sp => sp.GetRequiredService<ScriptedQuotaStore>());
+        builder.Services.AddSingleton<CountingAudit>();
+        builder.Services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<CountingAudit>());
+        builder.Services.AddSingleton<SubscriptionLedger>();
         IHost host = builder.Build();
         await host.StartAsync();
         return host;
     }
 
-    public static IQuotaGrain Quota(this IHost host, string meter = "calls")
-        => host.Services.GetRequiredService<IGrainFactory>().GetGrain<IQuotaGrain>(QuotaKey.Of(Tenant, SubscriptionId, meter));
+    public static IQuotaGrain Quota(this IHost host, string meter = "calls", string subscriptionId = SubscriptionId)
+        => host.Services.GetRequiredService<IGrainFactory>().GetGrain<IQuotaGrain>(QuotaKey.Of(Tenant, subscriptionId, meter));
 }
 
 /// <summary>A clock that moves only when told.</summary>
@@ -49,56 +52,101 @@ public sealed class ManualTime(DateTimeOffset start) : TimeProvider
     public void Set(DateTimeOffset now) => _now = now;
 }
 
-/// <summary>One subscription with a count meter (calls) and a sum meter (tokens).</summary>
+/// <summary>One subscription (sub_1) with a count meter (calls), a sum meter (tokens) and a sum of a nested property (nested).</summary>
 internal sealed class FixedCatalog : ICatalogReader
 {
     public static readonly TenantMeters Meters = new(
     [
         new Meter("calls", "api_call", Aggregation.Count, null, [], DateTimeOffset.UnixEpoch),
         new Meter("tokens", "llm", Aggregation.Sum, "tokens", [], DateTimeOffset.UnixEpoch),
+        new Meter("nested", "chat", Aggregation.Sum, "usage.prompt.tokens", [], DateTimeOffset.UnixEpoch),
     ]);
 
     private static readonly Subscription s_subscription = new(QuotaGrainHost.SubscriptionId, "cust_1", "pro", BillingInterval.Month,
         DateTimeOffset.UnixEpoch, ["agent:a"], DateTimeOffset.UnixEpoch);
 
-    public ValueTask<TenantMeters> GetMetersAsync(string tenantId, CancellationToken cancellationToken = default) => ValueTask.FromResult(Meters);
+    /// <summary>Meters a test has deleted from the catalog.</summary>
+    public HashSet<string> Removed { get; } = [];
+
+    public ValueTask<TenantMeters> GetMetersAsync(string tenantId, CancellationToken cancellationToken = default)
+        => ValueTask.FromResult(Removed.Count == 0 ? Meters : new TenantMeters([.. Meters.Meters.Where(m => !Removed.Contains(m.Code))]));
 
     public ValueTask<Subscription?> GetSubscriptionAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default)
-        => ValueTask.FromResult<Subscription?>(s_subscription);
+        => ValueTask.FromResult(subscriptionId == s_subscription.Id ? s_subscription : null);
 }
 
-internal sealed class NoEventsQuotaStore : IQuotaStore
+/// <summary>The log as the quota grain sees it: what the test puts in <see cref="Events"/> and <see cref="LastSeq"/>, and a
+/// record of the meters registered.</summary>
+public sealed class ScriptedQuotaStore : IQuotaStore
 {
-    public Task RegisterAsync(string tenantId, string subscriptionId, string meterCode, CancellationToken cancellationToken = default) => Task.CompletedTask;
+    public List<QuotaEvent> Events { get; } = [];
+
+    public long LastSeq { get; set; }
+
+    public List<string> Registered { get; } = [];
+
+    public Task RegisterAsync(string tenantId, string subscriptionId, string meterCode, CancellationToken cancellationToken = default)
+    {
+        Registered.Add($"{tenantId}/{subscriptionId}#{meterCode}");
+        return Task.CompletedTask;
+    }
 
     public Task<IReadOnlyList<string>> ListMetersAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default)
         => Task.FromResult<IReadOnlyList<string>>([]);
 
-    public Task<long> LastSeqAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default) => Task.FromResult(0L);
+    public Task<long> LastSeqAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default) => Task.FromResult(LastSeq);
 
     public Task<(IReadOnlyList<QuotaEvent> Events, long LastSeq)> LoadAsync(string tenantId, string subscriptionId, Meter meter, QuotaEpoch epoch, CancellationToken cancellationToken = default)
-        => Task.FromResult<(IReadOnlyList<QuotaEvent>, long)>(([], 0));
+        => Task.FromResult<(IReadOnlyList<QuotaEvent>, long)>(([.. Events], LastSeq));
 }
 
+/// <summary>The audit entries recorded.</summary>
 public sealed class CountingAudit : IAuditLog
 {
-    private int _count;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<AuditEntry> _entries = new();
 
-    public int Count => Volatile.Read(ref _count);
+    public int Count => _entries.Count;
 
-    public void Record(AuditEntry entry) => Interlocked.Increment(ref _count);
+    public IReadOnlyList<AuditEntry> Entries => [.. _entries];
+
+    public void Record(AuditEntry entry) => _entries.Enqueue(entry);
+}
+
+/// <summary>What the subscription grain stand-in was asked, and how it behaves: failing, or holding commits until released.</summary>
+public sealed class SubscriptionLedger
+{
+    public bool Fail { get; set; }
+
+    public TaskCompletionSource? Hold { get; set; }
+
+    /// <summary>The subscription's last committed sequence (the log's, when a test scripts one).</summary>
+    public long Seq { get; set; }
+
+    public List<string> Watched { get; } = [];
+
+    public List<IncomingEvent> Ingested { get; } = [];
 }
 
 /// <summary>Stands in for the subscription grain: "commits" each new key in memory (after yielding, as a real commit would),
 /// answers a repeated key as a duplicate, and passes committed events to the quota grain as the real one does.</summary>
-internal sealed class CommittingSubscriptionGrain(IGrainContext context, TimeProvider time) : Grain, ISubscriptionGrain
+internal sealed class CommittingSubscriptionGrain(IGrainContext context, TimeProvider time, SubscriptionLedger ledger) : Grain, ISubscriptionGrain
 {
     private readonly Dictionary<string, IngestOutcome> _stored = new(StringComparer.Ordinal);
-    private long _seq;
 
     public async Task<IngestOutcome[]> IngestAsync(IReadOnlyList<IncomingEvent> events)
     {
         await Task.Yield();
+        if (ledger.Hold is { } hold)
+        {
+            await hold.Task;
+        }
+
+        if (ledger.Fail)
+        {
+            throw new InvalidOperationException("The log is unavailable.");
+        }
+
+        ledger.Ingested.AddRange(events);
         Meter meter = FixedCatalog.Meters.ByEventType[events[0].EventType][0];
         var outcomes = new IngestOutcome[events.Count];
         var committed = new List<QuotaEvent>(events.Count);
@@ -110,9 +158,9 @@ internal sealed class CommittingSubscriptionGrain(IGrainContext context, TimePro
                 continue;
             }
 
-            outcomes[i] = _stored[events[i].IdempotencyKey] = new IngestOutcome(IngestStatus.Created, Guid.NewGuid(), ++_seq);
+            outcomes[i] = _stored[events[i].IdempotencyKey] = new IngestOutcome(IngestStatus.Created, Guid.NewGuid(), ++ledger.Seq);
             using JsonDocument properties = JsonDocument.Parse(events[i].PropertiesJson);
-            committed.Add(QuotaEvent.Read(meter, _seq, events[i].IdempotencyKey, events[i].Timestamp, time.GetUtcNow(), properties.RootElement));
+            committed.Add(QuotaEvent.Read(meter, ledger.Seq, events[i].IdempotencyKey, events[i].Timestamp, time.GetUtcNow(), properties.RootElement));
         }
 
         _ = context.GrainFactory.GetGrain<IQuotaGrain>(QuotaKey.Of(QuotaGrainHost.Tenant, QuotaGrainHost.SubscriptionId, meter.Code)).OnEventsAsync(committed);
@@ -121,7 +169,11 @@ internal sealed class CommittingSubscriptionGrain(IGrainContext context, TimePro
 
     public Task<UsageResult> GetUsageAsync(UsageQuery query) => Task.FromResult(UsageResult.NotHeld(query));
 
-    public Task WatchQuotaAsync(string meterCode) => Task.CompletedTask;
+    public Task WatchQuotaAsync(string meterCode)
+    {
+        ledger.Watched.Add(meterCode);
+        return Task.CompletedTask;
+    }
 
     public Task<FencingToken> ReloadClosedPeriodsAsync() => Task.FromResult(new FencingToken("test", 0, 1));
 

@@ -125,4 +125,11 @@ public sealed class QuotaRulesTests
     [InlineData(Aggregation.Latest, false)]
     public void Only_count_and_sum_quotas_can_be_consumed(Aggregation aggregation, bool consumable)
         => Assert.Equal(consumable, QuotaRules.CanConsume(aggregation));
+
+    [Fact]
+    public void A_quota_without_a_definition_has_no_epoch()
+    {
+        var thrown = Assert.Throws<InvalidOperationException>(() => QuotaRules.EpochAt(new QuotaState(), s_subscription, T("2026-11-21T10:00:00Z")));
+        Assert.Equal("The quota is not configured.", thrown.Message);
+    }
 }
