@@ -160,8 +160,9 @@ public static class ChargeModels
             ChargeModel.Graduated or ChargeModel.Volume => new PriceSpec(model, Tiers: reader.Tiers()),
             ChargeModel.Package => new PriceSpec(model, PackageSize: reader.Required("package_size", positive: true), PackagePrice: reader.Required("package_price"),
                 FreeUnits: reader.Optional("free_units") ?? 0, OverageUnitPrice: reader.Optional("overage_unit_price")),
+            // Free events are a whole count; more than a long holds would overflow and mean every event is free anyway.
             _ => new PriceSpec(model, Rate: reader.Required("rate"), FixedFeePerEvent: reader.Optional("fixed_fee_per_event") ?? 0,
-                FreeUnits: reader.Optional("free_units") ?? 0, FreeEvents: (long)Math.Floor(reader.Optional("free_events") ?? 0)),
+                FreeUnits: reader.Optional("free_units") ?? 0, FreeEvents: (long)Math.Min(Math.Floor(reader.Optional("free_events") ?? 0), long.MaxValue)),
         };
         return errors.Count == 0 ? spec : null;
     }

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using Metering.Grains;
 using Metering.Grains.Pricing;
 
 namespace Metering.UnitTests.Pricing;
@@ -7,6 +5,7 @@ namespace Metering.UnitTests.Pricing;
 public sealed class ChargeModelTests
 {
     private static readonly PriceTier[] s_tiers = [new(1000, 0.01m, 0), new(10000, 0.008m, 0), new(null, 0.005m, 0)];
+    private static readonly PriceSpec s_packageWithOverage = new(ChargeModel.Package, PackageSize: 1000, PackagePrice: 50, FreeUnits: 100, OverageUnitPrice: 0.06m);
 
     private static decimal Amount(PriceSpec spec, decimal q, long events = 0) => ChargeModels.Price(spec, q, events).Amount;
 
@@ -95,59 +94,100 @@ public sealed class ChargeModelTests
         Assert.Equal(0m, Amount(spec, 500, 3));
     }
 
-    [Theory]
-    [InlineData(0.125, "USD", 0.13)]
-    [InlineData(-0.125, "USD", -0.13)]
-    [InlineData(0.124, "USD", 0.12)]
-    [InlineData(12.5, "JPY", 13)]
-    [InlineData(1.0005, "KWD", 1.001)]
-    public void Money_rounds_half_away_from_zero_to_the_minor_unit(decimal amount, string currency, decimal expected)
-        => Assert.Equal(expected, Money.Round(amount, currency));
-
     [Fact]
-    public void Invoice_rounds_each_line_then_taxes_the_subtotal()
+    public void Flat_breakdown_is_one_line_holding_the_amount_as_a_flat_fee()
     {
-        InvoiceTotals totals = InvoiceCalculator.Build("pro", 99.00m, "USD", 0.20m,
-        [
-            new MeterUsage("llm_tokens", new PriceSpec(ChargeModel.PerUnit, UnitPrice: 0.00002m), 15000, 10),
-            new MeterUsage("calls", new PriceSpec(ChargeModel.PerUnit, UnitPrice: 0.0015m), 3, 3), // 0.0045 → 0.00
-            new MeterUsage("storage", new PriceSpec(ChargeModel.PerUnit, UnitPrice: 0.005m), 1, 1), // 0.005 → 0.01
-        ]);
-        Assert.Equal(["Plan pro: fixed fee", "calls (per_unit)", "llm_tokens (per_unit)", "storage (per_unit)"], totals.Lines.Select(l => l.Description));
-        Assert.Equal([99.00m, 0.00m, 0.30m, 0.01m], totals.Lines.Select(l => l.Amount));
-        Assert.Equal(99.31m, totals.Subtotal);
-        Assert.Equal(19.86m, totals.Tax); // 19.862 → 19.86
-        Assert.Equal(119.17m, totals.Total);
+        Charge charge = ChargeModels.Price(new PriceSpec(ChargeModel.Flat, Amount: 99.00m), 7);
+        Assert.Equal(99.00m, charge.Amount);
+        Assert.Equal([new ChargeLine(0, null, 7, 0, 99.00m, 99.00m)], charge.Breakdown);
     }
 
     [Fact]
-    public void Adjustment_holds_the_difference_per_line()
+    public void Per_unit_breakdown_is_one_line_of_all_the_units()
     {
-        var perUnit = new PriceSpec(ChargeModel.PerUnit, UnitPrice: 0.01m);
-        InvoiceTotals billed = InvoiceCalculator.Build("pro", 10, "USD", 0.10m, [new MeterUsage("a", perUnit, 100, 1)]);
-        InvoiceTotals due = InvoiceCalculator.Build("pro", 10, "USD", 0.10m, [new MeterUsage("a", perUnit, 100, 1), new MeterUsage("b", perUnit, 500, 5)]);
-        InvoiceTotals adjustment = InvoiceCalculator.Adjustment(billed.Lines, due, "USD");
-        LineItem line = Assert.Single(adjustment.Lines);
-        Assert.Equal("b", line.Meter);
-        Assert.Equal(5.00m, line.Amount);
-        Assert.Equal(0.50m, adjustment.Tax);
-        Assert.Equal(5.50m, adjustment.Total);
-        Assert.Empty(InvoiceCalculator.Adjustment(due.Lines, due, "USD").Lines);
+        Charge charge = ChargeModels.Price(new PriceSpec(ChargeModel.PerUnit, UnitPrice: 0.002m), 15000);
+        Assert.Equal([new ChargeLine(0, null, 15000, 0.002m, 0, 30.00m)], charge.Breakdown);
+    }
+
+    [Fact]
+    public void Graduated_breakdown_stops_at_the_tier_the_quantity_ends_in()
+    {
+        // Exactly on the first edge: no zero line for the second tier.
+        Assert.Equal([new ChargeLine(0, 1000, 1000, 0.01m, 0, 10.00m)], ChargeModels.Price(new PriceSpec(ChargeModel.Graduated, Tiers: s_tiers), 1000).Breakdown);
+        Assert.Equal([new ChargeLine(0, 1000, 0, 0.01m, 0, 0)], ChargeModels.Price(new PriceSpec(ChargeModel.Graduated, Tiers: s_tiers), 0).Breakdown);
+    }
+
+    [Fact]
+    public void Graduated_breakdown_carries_each_tiers_flat_fee()
+    {
+        PriceTier[] tiers = [new(100, 0, 5), new(null, 0.25m, 12.25m)];
+        Charge charge = ChargeModels.Price(new PriceSpec(ChargeModel.Graduated, Tiers: tiers), 201);
+        Assert.Equal(42.50m, charge.Amount);
+        Assert.Equal([new ChargeLine(0, 100, 100, 0, 5, 5), new ChargeLine(100, null, 101, 0.25m, 12.25m, 37.50m)], charge.Breakdown);
     }
 
     [Theory]
-    [InlineData("graduated", """{"tiers":[{"up_to":1000,"unit_price":"0.01"},{"up_to":500,"unit_price":"0.01"},{"up_to":null,"unit_price":"0.005"}]}""", "tiers[1].up_to")]
-    [InlineData("graduated", """{"tiers":[{"up_to":1000,"unit_price":"0.01"}]}""", "tiers[0].up_to")]
-    [InlineData("volume", """{"tiers":[]}""", "tiers")]
-    [InlineData("per_unit", """{}""", "unit_price")]
-    [InlineData("per_unit", """{"unit_price":"-1"}""", "unit_price")]
-    [InlineData("package", """{"package_size":0,"package_price":5}""", "package_size")]
-    [InlineData("percentage", """{"rate":"abc"}""", "rate")]
-    public void Invalid_properties_are_reported_by_field(string model, string properties, string field)
+    [InlineData(1001, 1000, 10000, 0.008, 8.008)]
+    [InlineData(15000, 10000, null, 0.005, 75)]
+    [InlineData(500, 0, 1000, 0.01, 5)]
+    public void Volume_breakdown_is_the_one_tier_that_prices_all_units(decimal q, decimal from, int? to, decimal unitPrice, decimal amount)
     {
-        Assert.True(WireName.TryParseWire(model, out ChargeModel parsed));
-        var errors = new Dictionary<string, string>();
-        Assert.Null(ChargeModels.Parse(parsed, JsonDocument.Parse(properties).RootElement, errors));
-        Assert.Contains(field, errors.Keys);
+        Charge charge = ChargeModels.Price(new PriceSpec(ChargeModel.Volume, Tiers: s_tiers), q);
+        Assert.Equal(amount, charge.Amount);
+        Assert.Equal([new ChargeLine(from, to, q, unitPrice, 0, amount)], charge.Breakdown);
+    }
+
+    [Fact]
+    public void Volume_breakdown_keeps_the_flat_fee()
+        => Assert.Equal([new ChargeLine(0, 100, 0, 1, 5, 5)], ChargeModels.Price(new PriceSpec(ChargeModel.Volume, Tiers: [new(100, 1, 5), new(null, 0.5m, 0)]), 0).Breakdown);
+
+    [Fact]
+    public void Volume_beyond_a_bounded_last_tier_is_refused()
+    {
+        InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => ChargeModels.Price(new PriceSpec(ChargeModel.Volume, Tiers: [new(100, 1, 0)]), 101));
+        Assert.Equal("The last tier must have no upper bound.", error.Message);
+    }
+
+    [Fact]
+    public void Package_without_overage_breakdown_is_the_billable_units_as_whole_packages()
+    {
+        // 1,350 − 100 free = 1,250 billable → 2 packages of 1,000 at 50.
+        Charge charge = ChargeModels.Price(new PriceSpec(ChargeModel.Package, PackageSize: 1000, PackagePrice: 50, FreeUnits: 100), 1350);
+        Assert.Equal(100m, charge.Amount);
+        Assert.Equal([new ChargeLine(100, null, 1250, 0, 100, 100)], charge.Breakdown);
+    }
+
+    [Fact]
+    public void Package_with_overage_inside_the_free_units_shows_the_package_at_no_charge()
+    {
+        Charge charge = ChargeModels.Price(s_packageWithOverage, 50);
+        Assert.Equal(0m, charge.Amount);
+        Assert.Equal([new ChargeLine(100, 1100, 0, 0, 50, 0)], charge.Breakdown);
+    }
+
+    [Fact]
+    public void Package_with_overage_inside_the_package_is_one_line()
+    {
+        Charge charge = ChargeModels.Price(s_packageWithOverage, 900);
+        Assert.Equal(50m, charge.Amount);
+        Assert.Equal([new ChargeLine(100, 1100, 800, 0, 50, 50)], charge.Breakdown);
+    }
+
+    [Fact]
+    public void Package_with_overage_beyond_the_package_adds_an_overage_line()
+    {
+        // 1,350 − 100 free = 1,250: the package covers 1,000, 250 over at 0.06 = 15.
+        Charge charge = ChargeModels.Price(s_packageWithOverage, 1350);
+        Assert.Equal(65.00m, charge.Amount);
+        Assert.Equal([new ChargeLine(100, 1100, 1000, 0, 50, 50), new ChargeLine(1100, null, 250, 0.06m, 0, 15.00m)], charge.Breakdown);
+    }
+
+    [Fact]
+    public void Percentage_breakdown_has_the_rate_as_a_fraction_and_the_fee_per_event()
+    {
+        var spec = new PriceSpec(ChargeModel.Percentage, Rate: 2.5m, FixedFeePerEvent: 0.30m, FreeUnits: 1000, FreeEvents: 4);
+        Charge charge = ChargeModels.Price(spec, 10000, 10);
+        Assert.Equal([new ChargeLine(1000, null, 9000, 0.025m, 0, 225.00m), new ChargeLine(4, null, 6, 0.30m, 0, 1.80m)], charge.Breakdown);
+        Assert.Equal([new ChargeLine(1000, null, 0, 0.025m, 0, 0), new ChargeLine(4, null, 0, 0.30m, 0, 0)], ChargeModels.Price(spec, 500, 3).Breakdown);
     }
 }
