@@ -76,12 +76,13 @@ public static class ChargeModels
             decimal amount = (units * tier.UnitPrice) + tier.FlatFee;
             lines.Add(new ChargeLine(previous, tier.UpTo, units, tier.UnitPrice, tier.FlatFee, amount));
             total += amount;
-            if (tier.UpTo is not { } upTo)
+            // Not a pattern variable: Stryker's mutants of one would not compile, and it would skip this whole method.
+            if (tier.UpTo is null)
             {
                 break;
             }
 
-            previous = upTo;
+            previous = tier.UpTo.Value;
         }
 
         return new Charge(total, lines);
