@@ -5,6 +5,7 @@ using Metering.Gateway.Events;
 using Metering.Gateway.Infrastructure;
 using Metering.Gateway.Operations;
 using Metering.Gateway.Quotas;
+using Metering.Gateway.Signing;
 using Metering.Gateway.Tenants;
 using Metering.Gateway.Usage;
 using Metering.Silo.Hosting;
@@ -24,6 +25,7 @@ public static class GatewayExtensions
         builder.Services.AddMeteringSilo(builder.Configuration);
         builder.Services.AddHostedService<BootstrapService>();
         builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddSingleton<SignatureCheck>();
         builder.Services.AddSingleton<EventIngestor>();
         return builder;
     }
@@ -50,6 +52,7 @@ public static class GatewayExtensions
         app.MapAuditApi();
         app.MapPricingApi();
         app.MapInvoicesApi();
+        app.MapSigningKeysApi();
         app.MapOperationsApi();
         app.MapSiloEndpoints();
         app.Lifetime.ApplicationStarted.Register(() => _ = AdvertiseAsync(app));

@@ -1,10 +1,12 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Metering.Gateway.Catalog;
 using Metering.Gateway.Infrastructure;
 using Metering.Grains.Events;
+using Metering.Grains.Signing;
 
 namespace Metering.Gateway.Events;
 
@@ -17,7 +19,7 @@ public static class EventValidator
     public static readonly TimeSpan MaxFutureSkew = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan MaxAge = TimeSpan.FromDays(35);
 
-    public static (IncomingEvent? Event, ApiError? Error) Validate(JsonElement json, DateTimeOffset receivedAt)
+    public static (SubmittedEvent? Event, ApiError? Error) Validate(JsonElement json, DateTimeOffset receivedAt, string tenant)
     {
         if (json.ValueKind != JsonValueKind.Object)
         {
@@ -67,8 +69,16 @@ public static class EventValidator
             }
         }
 
-        string? signature = OptionalText(json, "signature", 16384, errors);
-        string? algorithm = OptionalText(json, "signature_algorithm", 32, errors);
+        EventSignature? signature = null;
+        if (json.TryGetProperty("signature", out JsonElement signatureJson) && signatureJson.ValueKind != JsonValueKind.Null)
+        {
+            signature = Signature(signatureJson, errors);
+            if (timestampText is null && !errors.ContainsKey("timestamp"))
+            {
+                errors["timestamp"] = ["A signed event must carry its 'timestamp': it is part of what is signed."];
+            }
+        }
+
         if (errors.Count > 0)
         {
             return (null, new ApiError(400, "INVALID_REQUEST", string.Join(" ", errors.Values.Select(v => v[0])), errors));
@@ -98,11 +108,54 @@ public static class EventValidator
                 new Dictionary<string, string[]> { ["timestamp"] = ["Older than 35 days."] }));
         }
 
-        string? meta = delegation is null && signature is null && algorithm is null
+        string? meta = delegation is null && signature is null
             ? null
-            : JsonSerializer.Serialize(new { delegation_chain = delegation is null ? (JsonElement?)null : chain, signature, signature_algorithm = algorithm });
+            : JsonSerializer.Serialize(new
+            {
+                delegation_chain = delegation is null ? (JsonElement?)null : chain,
+                signature = signature is null ? null : new { key_id = signature.KeyId, algorithm = signature.Algorithm, value = Base64Url.EncodeToString(signature.Value), nonce = signature.Nonce },
+            });
         byte[] hash = PayloadHash(subject!, eventType!, timestampText is null ? null : timestamp, propertiesJson, delegation);
-        return (new IncomingEvent(key!, subject!, eventType!, timestamp.ToUniversalTime(), receivedAt, propertiesJson, hash, meta), null);
+        var incoming = new IncomingEvent(key!, subject!, eventType!, timestamp.ToUniversalTime(), receivedAt, propertiesJson, hash, meta);
+        byte[]? signed = signature is null ? null : SigningInput.Build(tenant, key!, subject!, eventType!, timestampText!, hasProperties ? properties : null, signature.Nonce);
+        return (new SubmittedEvent(incoming, signature, signed), null);
+    }
+
+    /// <summary>The <c>signature</c> object: <c>{"key_id","algorithm","value" (base64url),"nonce"}</c>.</summary>
+    private static EventSignature? Signature(JsonElement json, Dictionary<string, string[]> errors)
+    {
+        if (json.ValueKind != JsonValueKind.Object)
+        {
+            errors["signature"] = ["'signature' must be an object {key_id, algorithm, value, nonce}."];
+            return null;
+        }
+
+        int before = errors.Count;
+        string? keyId = Text(json, "key_id", 128, errors, "signature.");
+        string? algorithm = Text(json, "algorithm", 32, errors, "signature.");
+        string? nonce = Text(json, "nonce", 128, errors, "signature.");
+        string? value = Text(json, "value", 16384, errors, "signature.");
+        byte[]? bytes = null;
+        if (value is not null && !TryBase64Url(value, out bytes))
+        {
+            errors["signature.value"] = ["'signature.value' must be base64url."];
+        }
+
+        return errors.Count == before ? new EventSignature(keyId!, algorithm!, bytes!, nonce!) : null;
+    }
+
+    private static bool TryBase64Url(string text, out byte[]? bytes)
+    {
+        try
+        {
+            bytes = Base64Url.DecodeFromChars(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            bytes = null;
+            return false;
+        }
     }
 
     /// <summary>What makes two sends "the same payload": subject, type, the timestamp as sent (absent stays absent, so a retry
@@ -113,25 +166,23 @@ public static class EventValidator
         return SHA256.HashData(Encoding.UTF8.GetBytes(text));
     }
 
-    private static string? Text(JsonElement json, string name, int max, Dictionary<string, string[]> errors)
+    private static string? Text(JsonElement json, string name, int max, Dictionary<string, string[]> errors, string prefix = "")
     {
+        string field = prefix + name;
         if (!json.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
         {
-            errors[name] = [$"'{name}' is required."];
+            errors[field] = [$"'{field}' is required."];
             return null;
         }
 
         if (value.ValueKind != JsonValueKind.String || value.GetString()!.Length is 0 || value.GetString()!.Length > max)
         {
-            errors[name] = [$"'{name}' must be a string of 1 to {max} characters."];
+            errors[field] = [$"'{field}' must be a string of 1 to {max} characters."];
             return null;
         }
 
         return value.GetString();
     }
-
-    private static string? OptionalText(JsonElement json, string name, int max, Dictionary<string, string[]> errors)
-        => json.TryGetProperty(name, out JsonElement value) && value.ValueKind != JsonValueKind.Null ? Text(json, name, max, errors) : null;
 
     /// <summary>Levels of nesting, the properties object itself being level 1.</summary>
     public static int Depth(JsonElement element) => element.ValueKind switch

@@ -5,6 +5,7 @@ using Metering.Grains.Subscriptions;
 using Metering.Runtime;
 using Metering.Gateway.Operations;
 using Metering.Silo.Catalog;
+using Metering.Gateway.Signing;
 
 namespace Metering.Gateway.Events;
 
@@ -28,13 +29,13 @@ public static class EventsApi
             return error!.ToResult();
         }
 
-        (IncomingEvent? e, ApiError? invalid) = EventValidator.Validate(body.Root, time.GetUtcNow());
+        (SubmittedEvent? e, ApiError? invalid) = EventValidator.Validate(body.Root, time.GetUtcNow(), http.Tenant());
         if (e is null)
         {
             return invalid!.ToResult();
         }
 
-        EventResult result = (await ingestor.IngestAsync(http.Tenant(), [e]))[0];
+        EventResult result = (await ingestor.SubmitAsync(http.Tenant(), [e], ct))[0];
         return result.Status == 201
             ? TypedResults.Json(new { event_id = result.EventId, status = "created" }, Wire.Json, statusCode: 201)
             : result.Error!.ToResult();
@@ -61,12 +62,12 @@ public static class EventsApi
 
         DateTimeOffset now = time.GetUtcNow();
         var results = new EventResult[count];
-        var valid = new List<IncomingEvent>(count);
+        var valid = new List<SubmittedEvent>(count);
         var validIndex = new List<int>(count);
         int index = 0;
         foreach (JsonElement element in array.EnumerateArray())
         {
-            (IncomingEvent? e, ApiError? invalid) = EventValidator.Validate(element, now);
+            (SubmittedEvent? e, ApiError? invalid) = EventValidator.Validate(element, now, http.Tenant());
             if (e is null)
             {
                 results[index] = new EventResult(invalid!.Status, null, invalid);
@@ -80,7 +81,7 @@ public static class EventsApi
             index++;
         }
 
-        EventResult[] ingested = await ingestor.IngestAsync(http.Tenant(), valid);
+        EventResult[] ingested = await ingestor.SubmitAsync(http.Tenant(), valid, ct);
         for (int i = 0; i < ingested.Length; i++)
         {
             results[validIndex[i]] = ingested[i];
@@ -105,8 +106,37 @@ public static class EventsApi
 public sealed record EventResult(int Status, Guid? EventId, ApiError? Error);
 
 /// <summary>Resolves subjects to subscriptions and hands each subscription's events to its grain in one call.</summary>
-public sealed class EventIngestor(CatalogStore catalog, IGrainFactory grains, GatewayMetrics metrics)
+public sealed class EventIngestor(CatalogStore catalog, IGrainFactory grains, GatewayMetrics metrics, SignatureCheck signatures)
 {
+    /// <summary>Checks the events' signatures as the tenant's policy asks, then ingests those that pass.</summary>
+    public async Task<EventResult[]> SubmitAsync(string tenant, IReadOnlyList<SubmittedEvent> events, CancellationToken cancellationToken)
+    {
+        ApiError?[] problems = await signatures.CheckAsync(tenant, events, cancellationToken);
+        var results = new EventResult[events.Count];
+        var passed = new List<IncomingEvent>(events.Count);
+        var passedIndex = new List<int>(events.Count);
+        for (int i = 0; i < events.Count; i++)
+        {
+            if (problems[i] is { } problem)
+            {
+                results[i] = new EventResult(problem.Status, null, problem);
+            }
+            else
+            {
+                passed.Add(events[i].Event);
+                passedIndex.Add(i);
+            }
+        }
+
+        EventResult[] ingested = await IngestAsync(tenant, passed);
+        for (int i = 0; i < ingested.Length; i++)
+        {
+            results[passedIndex[i]] = ingested[i];
+        }
+
+        return results;
+    }
+
     public async Task<EventResult[]> IngestAsync(string tenant, IReadOnlyList<IncomingEvent> events)
     {
         var results = new EventResult[events.Count];

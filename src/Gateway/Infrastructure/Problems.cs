@@ -46,7 +46,7 @@ public static class Problems
         var body = new Dictionary<string, object?>
         {
             ["type"] = "https://metering.dev/errors/" + error.Code.ToLowerInvariant().Replace('_', '-'),
-            ["title"] = s_titles.GetValueOrDefault(error.Code, error.Code),
+            ["title"] = s_titles.GetValueOrDefault(error.Code) ?? Signing.SignatureProblems.Titles.GetValueOrDefault(error.Code, error.Code),
             ["status"] = error.Status,
             ["code"] = error.Code,
             ["detail"] = error.Detail,

@@ -10,6 +10,7 @@ using Metering.Silo.Billing;
 using Metering.Silo.Catalog;
 using Metering.Silo.Events;
 using Metering.Silo.Quotas;
+using Metering.Silo.Signing;
 using Metering.Silo.Usage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,6 +47,9 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton<IGrainStorage, PostgresGrainStorage>();
         services.AddSingleton<IMembership, PostgresMembership>();
         services.AddSingleton<DatabaseProbe>();
+        services.AddSingleton<SecretProtector>();
+        services.AddSingleton<SigningKeyStore>();
+        services.AddSingleton<AuditSummary>();
         services.AddSingleton<UsageHistory>();
         services.AddSingleton<IQuotaStore, PostgresQuotaStore>();
         services.AddSingleton<PostgresAuditLog>();
@@ -67,6 +71,7 @@ public static class SiloServiceCollectionExtensions
         grains.Add<IQuotaGrain, QuotaGrain>();
         services.AddHostedService(sp => sp.GetRequiredService<PostgresAuditLog>());
         services.AddHostedService<RollupService>();
+        services.AddHostedService<NoncePurgeService>();
         services.AddHostedService(sp => sp.GetRequiredService<BillingRunService>());
         services.AddHostedService(sp => sp.GetRequiredService<ReratingService>());
         return services;

@@ -1,0 +1,74 @@
+using Metering.Gateway.Events;
+using Metering.Gateway.Infrastructure;
+using Metering.Grains.Events;
+using Metering.Grains.Signing;
+using Metering.Silo.Audit;
+using Metering.Silo.Signing;
+
+namespace Metering.Gateway.Signing;
+
+/// <summary>Applies the tenant's signature policy to submitted events before anything is stored: verifies each signature
+/// (before looking at its subject, so a forger learns nothing about keys), then claims the nonces of the good ones. An
+/// event that fails gets its problem; the others go on.</summary>
+public sealed class SignatureCheck(SigningKeyStore store, AuditSummary audit)
+{
+    public async Task<ApiError?[]> CheckAsync(string tenant, IReadOnlyList<SubmittedEvent> events, CancellationToken cancellationToken)
+    {
+        var problems = new ApiError?[events.Count];
+        SigningKeyStore.TenantSigning signing = await store.ForTenantAsync(tenant, cancellationToken).ConfigureAwait(false);
+        if (signing.Policy == SignaturePolicy.Off)
+        {
+            return problems;
+        }
+
+        var claims = new List<(int Index, NonceClaim Claim)>();
+        for (int i = 0; i < events.Count; i++)
+        {
+            (problems[i], NonceClaim? claim) = Check(tenant, signing, events[i]);
+            if (claim is not null)
+            {
+                claims.Add((i, claim));
+            }
+        }
+
+        if (claims.Count > 0)
+        {
+            bool[] accepted = await store.ClaimNoncesAsync(tenant, [.. claims.Select(c => c.Claim)], cancellationToken).ConfigureAwait(false);
+            for (int c = 0; c < claims.Count; c++)
+            {
+                problems[claims[c].Index] = accepted[c] ? null : SignatureProblems.Replayed(claims[c].Claim.KeyId);
+            }
+        }
+
+        return problems;
+    }
+
+    private (ApiError? Problem, NonceClaim? Claim) Check(string tenant, SigningKeyStore.TenantSigning signing, SubmittedEvent submitted)
+    {
+        IncomingEvent e = submitted.Event;
+        if (submitted.Signature is not { } signature)
+        {
+            return (signing.Policy == SignaturePolicy.Required ? SignatureProblems.SignatureRequired() : null, null);
+        }
+
+        string? failure = !signing.Keys.TryGetValue(signature.KeyId, out SigningKey? key) ? $"There is no signing key '{signature.KeyId}'."
+            : key.RevokedAt is not null ? $"Signing key '{key.Id}' was revoked."
+            : signature.Algorithm != key.Algorithm.WireName() ? $"Signing key '{key.Id}' signs with {key.Algorithm.WireName()}, not {signature.Algorithm}."
+            : !SignatureVerifier.Verify(key, submitted.SignedBytes, signature.Value) ? "The signature does not match the event; nothing was stored."
+            : null;
+        if (failure is not null)
+        {
+            audit.Record(tenant, "signature.rejected", "signing_key:" + signature.KeyId, e.Subject,
+                new Dictionary<string, string> { ["reason"] = failure, ["idempotency_key"] = e.IdempotencyKey });
+            return (SignatureProblems.InvalidSignature(failure), null);
+        }
+
+        if (!key!.CanSign(e.Subject))
+        {
+            return (SignatureProblems.NotForSubject(key.Id, e.Subject), null);
+        }
+
+        // The nonce is remembered for as long as an event of this timestamp is accepted at all.
+        return (null, new NonceClaim(key.Id, signature.Nonce, e.IdempotencyKey, e.Timestamp + EventValidator.MaxAge));
+    }
+}

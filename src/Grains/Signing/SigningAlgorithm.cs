@@ -1,0 +1,38 @@
+using System.Security.Cryptography;
+
+namespace Metering.Grains.Signing;
+
+/// <summary>The algorithms a signing key may use, by their wire names.</summary>
+public enum SigningAlgorithm
+{
+    HmacSha256,
+    Es256,
+    Ed25519,
+    MlDsa65,
+}
+
+public static class SigningAlgorithms
+{
+    private static readonly Dictionary<string, SigningAlgorithm> s_byName = new(StringComparer.Ordinal)
+    {
+        ["hmac-sha256"] = SigningAlgorithm.HmacSha256,
+        ["es256"] = SigningAlgorithm.Es256,
+        ["ed25519"] = SigningAlgorithm.Ed25519,
+        ["ml-dsa-65"] = SigningAlgorithm.MlDsa65,
+    };
+
+    public static IReadOnlyCollection<string> Names => s_byName.Keys;
+
+    public static bool TryParse(string? name, out SigningAlgorithm algorithm) => s_byName.TryGetValue(name ?? "", out algorithm);
+
+    public static string WireName(this SigningAlgorithm algorithm) => s_byName.First(p => p.Value == algorithm).Key;
+
+    /// <summary>Whether this platform's cryptography can verify the algorithm. .NET has no Ed25519; ML-DSA needs an OpenSSL
+    /// with it (3.5 or later).</summary>
+    public static bool IsSupported(this SigningAlgorithm algorithm) => algorithm switch
+    {
+        SigningAlgorithm.HmacSha256 or SigningAlgorithm.Es256 => true,
+        SigningAlgorithm.MlDsa65 => MLDsa.IsSupported,
+        _ => false,
+    };
+}
