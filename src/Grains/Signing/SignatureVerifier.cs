@@ -19,12 +19,8 @@ public static class SignatureVerifier
                 HMACSHA256.HashData(key.Secret, input, mac);
                 return CryptographicOperations.FixedTimeEquals(mac, signature);
             case SigningAlgorithm.Es256:
-                using (ECDsa ecdsa = ECDsa.Create())
-                {
-                    ecdsa.ImportSubjectPublicKeyInfo(key.PublicKey, out _);
-                    DSASignatureFormat format = signature.Length == 64 ? DSASignatureFormat.IeeeP1363FixedFieldConcatenation : DSASignatureFormat.Rfc3279DerSequence;
-                    return ecdsa.VerifyData(input, signature, HashAlgorithmName.SHA256, format);
-                }
+                DSASignatureFormat format = signature.Length == 64 ? DSASignatureFormat.IeeeP1363FixedFieldConcatenation : DSASignatureFormat.Rfc3279DerSequence;
+                return ImportedEcdsa(key.PublicKey!).VerifyData(input, signature, HashAlgorithmName.SHA256, format);
 
             case SigningAlgorithm.MlDsa65 when MLDsa.IsSupported:
                 using (MLDsa mldsa = MLDsa.ImportSubjectPublicKeyInfo(key.PublicKey!))
@@ -34,6 +30,51 @@ public static class SignatureVerifier
 
             default:
                 return false;
+        }
+    }
+
+    /// <summary>Importing a public key costs more than verifying with it, so each thread keeps the keys it imported (an ECDsa
+    /// instance is not shared between threads), keyed by the key's bytes, up to <see cref="MaxImportedPerThread"/>.</summary>
+    private const int MaxImportedPerThread = 256;
+
+    [ThreadStatic]
+    private static Dictionary<byte[], ECDsa>? t_imported;
+
+    private static ECDsa ImportedEcdsa(byte[] publicKey)
+    {
+        Dictionary<byte[], ECDsa> imported = t_imported ??= new Dictionary<byte[], ECDsa>(ByteArrayComparer.Instance);
+        if (imported.TryGetValue(publicKey, out ECDsa? ecdsa))
+        {
+            return ecdsa;
+        }
+
+        if (imported.Count >= MaxImportedPerThread)
+        {
+            foreach (ECDsa old in imported.Values)
+            {
+                old.Dispose();
+            }
+
+            imported.Clear();
+        }
+
+        ecdsa = ECDsa.Create();
+        ecdsa.ImportSubjectPublicKeyInfo(publicKey, out _);
+        imported[publicKey] = ecdsa;
+        return ecdsa;
+    }
+
+    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
+    {
+        public static readonly ByteArrayComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] bytes)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(bytes);
+            return hash.ToHashCode();
         }
     }
 
