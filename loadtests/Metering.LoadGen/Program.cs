@@ -5,6 +5,8 @@ using Metering.Client;
 // Open-model load generator: requests start at a fixed arrival rate whatever the answers do, and latency is measured
 // from each request's intended send time (no coordinated omission). Loopback only; bounded in count and time.
 //   dotnet run --project loadtests/Metering.LoadGen -- <url> <admin-key> <scenario: batch|single|check|consume> <rate/s> <seconds> [batch-size]
+//   (batch-es256 and single-es256: the same events, each signed with ES256 under the "required" policy; the signatures are
+//   made before the clock starts, so the generator's signing does not compete with the server)
 //   dotnet run --project loadtests/Metering.LoadGen -- <url> <admin-key> billing <subscriptions>
 //   dotnet run --project loadtests/Metering.LoadGen -- <url,url,...> <admin-key> matrix | forwarding <calls> | owner <tenant> <subscription>
 // With several URLs (silos of one cluster), requests go round-robin over them.
@@ -60,6 +62,15 @@ for (int s = 0; s < subscriptions; s++)
     await client.PostAsync("/v1/subscriptions", new { id = $"s{s}", customer_id = "c", plan = "p", subjects = new[] { $"agent:{s}" } });
 }
 
+bool signed = scenario.EndsWith("-es256", StringComparison.Ordinal);
+scenario = signed ? scenario[..^"-es256".Length] : scenario;
+using var signingKey = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+if (signed)
+{
+    await client.PostAsync("/v1/signing-keys", new { id = "load", algorithm = "es256", public_key = signingKey.ExportSubjectPublicKeyInfoPem(), subjects = new[] { "*" } });
+    await System.Net.Http.Json.HttpClientJsonExtensions.PutAsJsonAsync(client.Http, "/v1/settings/signatures", new { policy = "required" });
+}
+
 if (scenario is "check" or "consume")
 {
     // A limit no run reaches, so every answer is a full decision (allow) and the figures are of the decision path.
@@ -75,10 +86,27 @@ if (scenario is "check" or "consume")
 }
 
 long sequence = 0;
+string UnsignedEvent(long n)
+    => $"{{\"idempotency_key\":\"{tenant}-{n}\",\"subject\":\"agent:{n % subscriptions}\",\"event_type\":\"llm_tokens\",\"properties\":{{\"tokens\":{n % 1000},\"model\":\"m{n % 3}\"}}}}";
+
+string SignedEvent(long n)
+{
+    string properties = $"{{\"model\":\"m{n % 3}\",\"tokens\":{n % 1000}}}";
+    using var document = System.Text.Json.JsonDocument.Parse(properties);
+    byte[] input = Metering.Grains.Signing.SigningInput.Build(tenant, $"{tenant}-{n}", $"agent:{n % subscriptions}", "llm_tokens", Now(), document.RootElement, $"n{n}");
+    string value = System.Buffers.Text.Base64Url.EncodeToString(signingKey.SignData(input, System.Security.Cryptography.HashAlgorithmName.SHA256));
+    return $"{{\"idempotency_key\":\"{tenant}-{n}\",\"subject\":\"agent:{n % subscriptions}\",\"event_type\":\"llm_tokens\",\"timestamp\":\"{Now()}\",\"properties\":{properties},"
+        + $"\"signature\":{{\"key_id\":\"load\",\"algorithm\":\"es256\",\"value\":\"{value}\",\"nonce\":\"n{n}\"}}}}";
+}
+
+string? now = null;
+string Now() => now ??= DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+
+string[] presigned = [];
 string EventJson()
 {
     long n = Interlocked.Increment(ref sequence);
-    return $"{{\"idempotency_key\":\"{tenant}-{n}\",\"subject\":\"agent:{n % subscriptions}\",\"event_type\":\"llm_tokens\",\"properties\":{{\"tokens\":{n % 1000},\"model\":\"m{n % 3}\"}}}}";
+    return signed ? presigned[n - 1] : UnsignedEvent(n);
 }
 
 int perRequest = scenario == "batch" ? batchSize : 1;
@@ -97,6 +125,11 @@ HttpRequestMessage NextRequest()
 static HttpRequestMessage Post(string path, string json) => new(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
 
 int total = (int)(rate * seconds);
+if (signed)
+{
+    presigned = [.. Enumerable.Range(1, (total * (scenario == "batch" ? batchSize : 1)) + total + 1).Select(n => SignedEvent(n))];
+}
+
 var latencies = new double[total];
 int ok = 0, failed = 0;
 long eventsOk = 0;
@@ -142,7 +175,7 @@ await Task.WhenAll(inFlight);
 double elapsed = clock.Elapsed.TotalSeconds;
 Array.Sort(latencies);
 double P(double q) => latencies[Math.Min(latencies.Length - 1, (int)(q * latencies.Length))];
-Console.WriteLine($"scenario={scenario} rate={rate}/s duration={seconds}s requests={total} ok={ok} failed={failed}");
+Console.WriteLine($"scenario={scenario}{(signed ? "-es256" : "")} rate={rate}/s duration={seconds}s requests={total} ok={ok} failed={failed}");
 Console.WriteLine(scenario is "check" or "consume"
     ? $"{scenario} answered={eventsOk} in {elapsed:F1}s => {eventsOk / elapsed:F0} decisions/s"
     : $"events durable={eventsOk} in {elapsed:F1}s => {eventsOk / elapsed:F0} events/s");
