@@ -182,6 +182,54 @@ public sealed class QuotaGrainContractTests
     }
 
     [Fact]
+    public async Task An_answer_counts_the_consumes_still_being_recorded()
+    {
+        using IHost host = await QuotaGrainHost.StartAsync(new ManualTime(s_now));
+        SubscriptionLedger ledger = Service<SubscriptionLedger>(host);
+        IQuotaGrain quota = host.Quota("tokens");
+        await quota.SetAsync(Hourly(10));
+        TaskCompletionSource first = new(TaskCreationOptions.RunContinuationsAsynchronously), second = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        ledger.Gates.Enqueue(first);
+        ledger.Gates.Enqueue(second);
+        Task<ConsumeResult> a = Consume(quota, "a", 3);
+        while (ledger.Gates.Count > 1)
+        {
+            await Task.Yield(); // a's commit has taken the first gate
+        }
+
+        Task<ConsumeResult> b = Consume(quota, "b", 4);
+        while ((await quota.CheckAsync(0))!.Used < 7)
+        {
+            await Task.Yield(); // b is reserved too
+        }
+
+        first.SetResult();
+        Assert.Equal(new ConsumeResult(ConsumeStatus.Allowed, 3, null), await a); // b, still being recorded, is counted
+        second.SetResult();
+        Assert.Equal(new ConsumeResult(ConsumeStatus.Allowed, 3, null), await b);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Remembered_decisions_are_bounded_and_a_forgotten_denial_is_decided_afresh()
+    {
+        using IHost host = await QuotaGrainHost.StartAsync(new ManualTime(s_now));
+        IQuotaGrain quota = host.Quota("tokens");
+        await quota.SetAsync(Credits(0));
+        Assert.Equal(ConsumeStatus.Denied, (await Consume(quota, "first", 5)).Status);
+        for (int i = 1; i < 100_000; i++)
+        {
+            await Consume(quota, $"d{i}", 5); // 100,000 decisions remembered, the first one's included
+        }
+
+        await quota.AdjustCreditsAsync(new CreditAdjustment(10, null, null));
+        Assert.Equal(ConsumeStatus.Denied, (await Consume(quota, "first", 5)).Status); // still remembered
+        await Consume(quota, "one-more", 100); // the 100,001st decision: the memory is full and starts again
+        Assert.Equal(new ConsumeResult(ConsumeStatus.Allowed, 5, null), await Consume(quota, "first", 5));
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task A_denial_is_remembered_for_its_key_even_when_room_is_made_later()
     {
         using IHost host = await QuotaGrainHost.StartAsync(new ManualTime(s_now));

@@ -119,6 +119,9 @@ public sealed class SubscriptionLedger
 
     public TaskCompletionSource? Hold { get; set; }
 
+    /// <summary>Gates taken by ingest calls in the order they run: the first call waits for the first gate, and so on.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<TaskCompletionSource> Gates { get; } = new();
+
     /// <summary>The subscription's last committed sequence (the log's, when a test scripts one).</summary>
     public long Seq { get; set; }
 
@@ -139,6 +142,11 @@ internal sealed class CommittingSubscriptionGrain(IGrainContext context, TimePro
         if (ledger.Hold is { } hold)
         {
             await hold.Task;
+        }
+
+        if (ledger.Gates.TryDequeue(out TaskCompletionSource? gate))
+        {
+            await gate.Task;
         }
 
         if (ledger.Fail)
