@@ -1,3 +1,4 @@
+using Metering.Gateway.ApiKeys;
 using Metering.Gateway.Audit;
 using Metering.Gateway.Billing;
 using Metering.Gateway.Catalog;
@@ -5,6 +6,8 @@ using Metering.Gateway.Events;
 using Metering.Gateway.Infrastructure;
 using Metering.Gateway.Operations;
 using Metering.Gateway.Quotas;
+using Metering.Gateway.RateLimits;
+using Metering.Gateway.Settings;
 using Metering.Gateway.Signing;
 using Metering.Gateway.Tenants;
 using Metering.Gateway.Usage;
@@ -27,6 +30,7 @@ public static class GatewayExtensions
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<SignatureCheck>();
         builder.Services.AddSingleton<EventIngestor>();
+        builder.Services.AddRateLimits(builder.Configuration);
         return builder;
     }
 
@@ -54,9 +58,24 @@ public static class GatewayExtensions
         app.MapInvoicesApi();
         app.MapSigningKeysApi();
         app.MapOperationsApi();
+        app.MapApiKeysApi();
+        app.MapSettingsApi();
         app.MapSiloEndpoints();
         app.Lifetime.ApplicationStarted.Register(() => _ = AdvertiseAsync(app));
         return app;
+    }
+
+    /// <summary>Rate limits per API key (configuration section <c>RateLimits</c>), after the silo so that the summary of
+    /// refusals is written to the audit log before the log stops.</summary>
+    private static void AddRateLimits(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = new RateLimitOptions();
+        configuration.GetSection("RateLimits").Bind(options);
+        _ = options.Default;
+        services.AddSingleton(options);
+        services.AddSingleton<RateLimitRejections>();
+        services.AddHostedService(sp => sp.GetRequiredService<RateLimitRejections>());
+        services.AddSingleton<RateLimiter>();
     }
 
     /// <summary>Publishes where this silo is reached: <c>Silo:Address</c> when set, else the address the server listens on,

@@ -197,7 +197,7 @@ public sealed class UsageTests(AppFixture app)
         await using NpgsqlConnection db = await app.OpenDatabaseAsync();
         string key = client.DefaultRequestHeaders.Authorization!.Parameter!;
         await using var command = new NpgsqlCommand("SELECT tenant_id FROM api_keys WHERE key_hash = $1", db);
-        command.Parameters.Add(new NpgsqlParameter { Value = System.Text.Encoding.ASCII.GetBytes(Metering.Silo.Catalog.CatalogStore.HashKey(key)) });
+        command.Parameters.Add(new NpgsqlParameter { Value = System.Text.Encoding.ASCII.GetBytes(Metering.Silo.ApiKeys.ApiKeySecrets.Hash(key)) });
         return (string)(await command.ExecuteScalarAsync())!;
     }
 }

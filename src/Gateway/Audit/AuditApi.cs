@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Metering.Gateway.Infrastructure;
 using Metering.Grains.Audit;
+using Metering.Silo.ApiKeys;
 using Metering.Silo.Audit;
 
 namespace Metering.Gateway.Audit;
@@ -11,7 +12,7 @@ public static class AuditApi
 
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/v1/audit-events").RequireApiKey().MapGet("/", List);
+        app.MapGroup("/v1/audit-events").RequireApiKey().MapGet("/", List).RequireScope(ApiScopes.Read);
         return app;
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Metering.Gateway.Infrastructure;
 using Metering.Grains;
 using Metering.Grains.Pricing;
+using Metering.Silo.ApiKeys;
 using Metering.Silo.Billing;
 
 namespace Metering.Gateway.Billing;
@@ -12,20 +13,20 @@ public static class InvoicesApi
     public static IEndpointRouteBuilder MapInvoicesApi(this IEndpointRouteBuilder app)
     {
         RouteGroupBuilder invoices = app.MapGroup("/v1/invoices").RequireApiKey();
-        invoices.MapPost("/", Create);
-        invoices.MapGet("/", List);
-        invoices.MapGet("/{id}", Get);
-        invoices.MapPost("/{id}/finalize", (string id, HttpContext http, InvoiceService service, CancellationToken ct) => Command(id, http, service.FinalizeAsync, ct));
-        invoices.MapPost("/{id}/void", (string id, HttpContext http, InvoiceService service, CancellationToken ct) => Command(id, http, service.VoidAsync, ct));
-        invoices.MapPost("/{id}/refresh", (string id, HttpContext http, InvoiceService service, CancellationToken ct) => Command(id, http, service.RefreshAsync, ct));
+        invoices.MapPost("/", Create).RequireScope(ApiScopes.Manage);
+        invoices.MapGet("/", List).RequireScope(ApiScopes.Read);
+        invoices.MapGet("/{id}", Get).RequireScope(ApiScopes.Read);
+        invoices.MapPost("/{id}/finalize", (string id, HttpContext http, InvoiceService service, CancellationToken ct) => Command(id, http, service.FinalizeAsync, ct)).RequireScope(ApiScopes.Manage);
+        invoices.MapPost("/{id}/void", (string id, HttpContext http, InvoiceService service, CancellationToken ct) => Command(id, http, service.VoidAsync, ct)).RequireScope(ApiScopes.Manage);
+        invoices.MapPost("/{id}/refresh", (string id, HttpContext http, InvoiceService service, CancellationToken ct) => Command(id, http, service.RefreshAsync, ct)).RequireScope(ApiScopes.Manage);
 
         RouteGroupBuilder runs = app.MapGroup("/v1/billing-runs").RequireApiKey();
-        runs.MapPost("/", StartRun);
-        runs.MapGet("/{id}", GetRun);
+        runs.MapPost("/", StartRun).RequireScope(ApiScopes.Manage);
+        runs.MapGet("/{id}", GetRun).RequireScope(ApiScopes.Read);
 
         RouteGroupBuilder rerating = app.MapGroup("/v1/rerating-jobs").RequireApiKey();
-        rerating.MapPost("/", StartRerating);
-        rerating.MapGet("/{id}", GetRerating);
+        rerating.MapPost("/", StartRerating).RequireScope(ApiScopes.Manage);
+        rerating.MapGet("/{id}", GetRerating).RequireScope(ApiScopes.Read);
         return app;
     }
 

@@ -4,6 +4,7 @@ using Metering.Grains;
 using Metering.Grains.Audit;
 using Metering.Grains.Catalog;
 using Metering.Grains.Pricing;
+using Metering.Silo.ApiKeys;
 using Metering.Silo.Billing;
 using Metering.Silo.Catalog;
 
@@ -15,9 +16,10 @@ public static class PricingApi
     public static IEndpointRouteBuilder MapPricingApi(this IEndpointRouteBuilder app)
     {
         RouteGroupBuilder v1 = app.MapGroup("/v1").RequireApiKey();
-        v1.MapPost("/pricing/preview", Preview);
-        v1.MapPost("/plans/{code}/prices", CreatePrice);
-        v1.MapGet("/plans/{code}/prices", ListPrices);
+        // A preview computes and stores nothing: reading.
+        v1.MapPost("/pricing/preview", Preview).RequireScope(ApiScopes.Read);
+        v1.MapPost("/plans/{code}/prices", CreatePrice).RequireScope(ApiScopes.Manage);
+        v1.MapGet("/plans/{code}/prices", ListPrices).RequireScope(ApiScopes.Read);
         return app;
     }
 

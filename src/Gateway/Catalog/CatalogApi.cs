@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Metering.Gateway.Infrastructure;
 using Metering.Grains;
 using Metering.Grains.Catalog;
+using Metering.Silo.ApiKeys;
 using Metering.Silo.Catalog;
 
 namespace Metering.Gateway.Catalog;
@@ -12,15 +13,15 @@ public static partial class CatalogApi
     public static IEndpointRouteBuilder MapCatalogApi(this IEndpointRouteBuilder app)
     {
         RouteGroupBuilder v1 = app.MapGroup("/v1").RequireApiKey();
-        v1.MapPost("/meters", CreateMeter);
-        v1.MapGet("/meters", ListMeters);
-        v1.MapGet("/meters/{code}", GetMeter);
-        v1.MapPost("/customers", CreateCustomer);
-        v1.MapGet("/customers/{id}", GetCustomer);
-        v1.MapPost("/plans", CreatePlan);
-        v1.MapGet("/plans/{code}", GetPlan);
-        v1.MapPost("/subscriptions", CreateSubscription);
-        v1.MapGet("/subscriptions/{id}", GetSubscription);
+        v1.MapPost("/meters", CreateMeter).RequireScope(ApiScopes.Manage);
+        v1.MapGet("/meters", ListMeters).RequireScope(ApiScopes.Read);
+        v1.MapGet("/meters/{code}", GetMeter).RequireScope(ApiScopes.Read);
+        v1.MapPost("/customers", CreateCustomer).RequireScope(ApiScopes.Manage);
+        v1.MapGet("/customers/{id}", GetCustomer).RequireScope(ApiScopes.Read);
+        v1.MapPost("/plans", CreatePlan).RequireScope(ApiScopes.Manage);
+        v1.MapGet("/plans/{code}", GetPlan).RequireScope(ApiScopes.Read);
+        v1.MapPost("/subscriptions", CreateSubscription).RequireScope(ApiScopes.Manage);
+        v1.MapGet("/subscriptions/{id}", GetSubscription).RequireScope(ApiScopes.Read);
         return app;
     }
 

@@ -4,6 +4,7 @@ using Metering.Grains.Events;
 using Metering.Grains.Subscriptions;
 using Metering.Runtime;
 using Metering.Gateway.Operations;
+using Metering.Silo.ApiKeys;
 using Metering.Silo.Catalog;
 using Metering.Gateway.Signing;
 
@@ -15,7 +16,7 @@ public static class EventsApi
 
     public static IEndpointRouteBuilder MapEventsApi(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder events = app.MapGroup("/v1/events").RequireApiKey();
+        RouteGroupBuilder events = app.MapGroup("/v1/events").RequireApiKey().RequireScope(ApiScopes.Ingest);
         events.MapPost("/", Ingest);
         events.MapPost("/batch", IngestBatch);
         return app;

@@ -1,19 +1,46 @@
 using System.Text.Json;
+using Metering.Silo.ApiKeys;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Metering.Gateway.Infrastructure;
 
 /// <summary>An API error: RFC 9457 problem details with a stable <c>code</c>.</summary>
 public sealed record ApiError(int Status, string Code, string Detail, IReadOnlyDictionary<string, string[]>? Errors = null, object? Extra = null)
 {
-    public static ApiError Invalid(string field, string message) => new(400, "INVALID_REQUEST", message, new Dictionary<string, string[]> { [field] = [message] });
+    public static ApiError Invalid(string field, string message) => new(400, Codes.InvalidRequest, message, new Dictionary<string, string[]> { [field] = [message] });
 
-    public static ApiError NotFound(string what) => new(404, "NOT_FOUND", $"{what} was not found.");
+    public static ApiError NotFound(string what) => new(404, Codes.NotFound, $"{what} was not found.");
 
     public static ApiError UnknownSubject(string subject) => new(422, "UNKNOWN_SUBJECT", $"No subscription has the subject '{subject}'.");
 
-    public static readonly ApiError Unauthenticated = new(401, "UNAUTHENTICATED", "A valid API key is required: Authorization: Bearer <key>.");
+    public static readonly ApiError Unauthenticated = new(401, Codes.Unauthenticated, "A valid API key is required: Authorization: Bearer <key>.");
+
+    public static readonly ApiError KeyRevoked = new(401, Codes.Unauthenticated, "This API key was revoked.");
+
+    public static readonly ApiError KeyExpired = new(401, Codes.Unauthenticated, "This API key has expired.");
+
+    /// <summary>A key without the scope an endpoint needs; the detail names the scope, so the caller knows which key to use.</summary>
+    public static ApiError Forbidden(ApiScopes needed)
+        => new(403, Codes.Forbidden, $"This API key lacks the '{string.Join("', '", needed.ToNames())}' scope this endpoint requires.",
+            Extra: new { required_scope = string.Join(" ", needed.ToNames()) });
+
+    public static ApiError RateLimited(int retryAfterSeconds)
+        => new(429, Codes.RateLimited, $"This API key is over its rate limit; retry in {retryAfterSeconds} s.");
 
     public IResult ToResult() => Problems.Result(this);
+
+    /// <summary>The problem as a typed result, for handlers whose signature lists their answers.</summary>
+    public JsonHttpResult<Dictionary<string, object?>> ToProblem() => Problems.Result(this);
+
+    /// <summary>Stable codes of problems (the <c>code</c> field).</summary>
+    public static class Codes
+    {
+        public const string Unauthenticated = "UNAUTHENTICATED";
+        public const string Forbidden = "FORBIDDEN";
+        public const string RateLimited = "RATE_LIMITED";
+        public const string InvalidRequest = "INVALID_REQUEST";
+        public const string NotFound = "NOT_FOUND";
+    }
 }
 
 public static class Problems
@@ -21,6 +48,8 @@ public static class Problems
     private static readonly Dictionary<string, string> s_titles = new()
     {
         ["UNAUTHENTICATED"] = "Authentication required",
+        ["FORBIDDEN"] = "Scope required",
+        ["RATE_LIMITED"] = "Rate limit exceeded",
         ["INVALID_REQUEST"] = "Invalid request",
         ["TIMESTAMP_SKEW"] = "Timestamp too far in the future",
         ["TIMESTAMP_TOO_OLD"] = "Timestamp too old",
@@ -41,7 +70,7 @@ public static class Problems
         ["RERATING_IN_PROGRESS"] = "Re-rating in progress",
     };
 
-    public static IResult Result(ApiError error)
+    public static JsonHttpResult<Dictionary<string, object?>> Result(ApiError error)
     {
         var body = new Dictionary<string, object?>
         {

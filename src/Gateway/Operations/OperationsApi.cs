@@ -4,6 +4,7 @@ using Metering.Gateway.Events;
 using Metering.Gateway.Infrastructure;
 using Metering.Grains;
 using Metering.Runtime;
+using Metering.Silo.ApiKeys;
 using Metering.Silo.Events;
 using Metering.Silo.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -17,7 +18,7 @@ public static class OperationsApi
         app.MapGet("/health/live", () => TypedResults.Json(new { status = "live" }, Wire.Json));
         app.MapGet("/health/ready", Ready);
         app.MapGet("/metrics", Metrics);
-        app.MapGroup("/v1").RequireApiKey().MapGet("/cluster", Cluster);
+        app.MapGroup("/v1").RequireApiKey().MapGet("/cluster", Cluster).RequireScope(ApiScopes.Read);
         return app;
     }
 

@@ -3,6 +3,7 @@ using Metering.Grains;
 using Metering.Grains.Catalog;
 using Metering.Grains.Quotas;
 using Metering.Runtime;
+using Metering.Silo.ApiKeys;
 using Metering.Silo.Catalog;
 
 namespace Metering.Gateway.Quotas;
@@ -13,12 +14,13 @@ public static class QuotasApi
     public static IEndpointRouteBuilder MapQuotasApi(this IEndpointRouteBuilder app)
     {
         RouteGroupBuilder subscriptionQuotas = app.MapGroup("/v1/subscriptions/{id}/quotas").RequireApiKey();
-        subscriptionQuotas.MapPut("/{meter}", PutQuota);
-        subscriptionQuotas.MapGet("/{meter}", GetQuota);
-        subscriptionQuotas.MapPatch("/{meter}", AdjustCredits);
+        subscriptionQuotas.MapPut("/{meter}", PutQuota).RequireScope(ApiScopes.Manage);
+        subscriptionQuotas.MapGet("/{meter}", GetQuota).RequireScope(ApiScopes.Read);
+        subscriptionQuotas.MapPatch("/{meter}", AdjustCredits).RequireScope(ApiScopes.Manage);
         RouteGroupBuilder quotas = app.MapGroup("/v1/quotas").RequireApiKey();
-        quotas.MapGet("/check", Check);
-        quotas.MapPost("/consume", Consume);
+        quotas.MapGet("/check", Check).RequireScope(ApiScopes.Read);
+        // Consuming records usage: the call an authorization service makes inline, with the key it ingests with.
+        quotas.MapPost("/consume", Consume).RequireScope(ApiScopes.Ingest);
         return app;
     }
 

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Metering.Gateway.Infrastructure;
 using Metering.Grains.Audit;
 using Metering.Grains.Signing;
+using Metering.Silo.ApiKeys;
 using Metering.Silo.Signing;
 
 namespace Metering.Gateway.Signing;
@@ -17,12 +18,12 @@ public static class SigningKeysApi
     public static IEndpointRouteBuilder MapSigningKeysApi(this IEndpointRouteBuilder app)
     {
         RouteGroupBuilder v1 = app.MapGroup("/v1").RequireApiKey();
-        v1.MapPost("/signing-keys", Create);
-        v1.MapGet("/signing-keys", List);
-        v1.MapGet("/signing-keys/{id}", Get);
-        v1.MapPost("/signing-keys/{id}/revoke", Revoke);
-        v1.MapGet("/settings/signatures", GetPolicy);
-        v1.MapPut("/settings/signatures", SetPolicy);
+        v1.MapPost("/signing-keys", Create).RequireScope(ApiScopes.Manage);
+        v1.MapGet("/signing-keys", List).RequireScope(ApiScopes.Read);
+        v1.MapGet("/signing-keys/{id}", Get).RequireScope(ApiScopes.Read);
+        v1.MapPost("/signing-keys/{id}/revoke", Revoke).RequireScope(ApiScopes.Manage);
+        v1.MapGet("/settings/signatures", GetPolicy).RequireScope(ApiScopes.Read);
+        v1.MapPut("/settings/signatures", SetPolicy).RequireScope(ApiScopes.Manage);
         return app;
     }
 

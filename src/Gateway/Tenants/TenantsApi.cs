@@ -1,6 +1,8 @@
 using System.Text.Json;
+using Metering.Gateway.ApiKeys;
 using Metering.Gateway.Infrastructure;
 using Metering.Grains.Audit;
+using Metering.Silo.ApiKeys;
 using Metering.Silo.Catalog;
 
 namespace Metering.Gateway.Tenants;
@@ -28,24 +30,27 @@ public static class TenantsApi
             return body.Error.ToResult();
         }
 
-        string? apiKey = await catalog.CreateTenantAsync(id!, cancellationToken);
-        if (apiKey is null)
+        // The tenant's first key holds every tenant scope, so it can make the narrower keys its clients should use.
+        IssuedApiKey? issued = await catalog.CreateTenantAsync(id!, cancellationToken);
+        if (issued is null)
         {
             return new ApiError(409, "ALREADY_EXISTS", $"Tenant '{id}' exists.").ToResult();
         }
 
-        audit.Record(new AuditEntry(id!, catalog.Now, "api_key.created", "admin", null, JsonSerializer.Serialize(new { key_prefix = apiKey[..7] })));
-        return TypedResults.Json(new { id, api_key = apiKey }, Wire.Json, statusCode: 201);
+        audit.Record(new AuditEntry(id!, issued.Key.CreatedAt, ApiKeysApi.CreatedAction, "admin", issued.Key.Id.ToString(),
+            JsonSerializer.Serialize(new { key_id = issued.Key.Id, key_prefix = issued.Key.Prefix, scopes = issued.Key.Scopes.ToNames() })));
+        return TypedResults.Json(new { id, api_key = issued.Secret }, Wire.Json, statusCode: 201);
     }
 }
 
-/// <summary>Creates the tenant <c>default</c> with METERING_BOOTSTRAP_API_KEY when no tenant has that key.</summary>
-internal sealed class BootstrapService(CatalogStore catalog, IConfiguration configuration, ILogger<BootstrapService> logger) : IHostedService
+/// <summary>Creates the tenant <c>default</c> with METERING_BOOTSTRAP_API_KEY (every tenant scope) when no tenant has that key.</summary>
+internal sealed class BootstrapService(CatalogStore catalog, ApiKeyStore keys, IConfiguration configuration, ILogger<BootstrapService> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         string? key = configuration["METERING_BOOTSTRAP_API_KEY"];
-        if (string.IsNullOrWhiteSpace(key) || await catalog.AuthenticateAsync(key, cancellationToken) is not null)
+        // A revoked bootstrap key stays revoked: it exists, so it is not made again.
+        if (string.IsNullOrWhiteSpace(key) || await keys.FindAsync(ApiKeySecrets.Hash(key), cancellationToken) is not null)
         {
             return;
         }

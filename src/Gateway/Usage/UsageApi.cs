@@ -4,6 +4,7 @@ using Metering.Grains.Catalog;
 using Metering.Grains.Subscriptions;
 using Metering.Grains.Usage;
 using Metering.Runtime;
+using Metering.Silo.ApiKeys;
 using Metering.Silo.Billing;
 using Metering.Silo.Catalog;
 using Metering.Silo.Usage;
@@ -14,7 +15,7 @@ public static class UsageApi
 {
     public static IEndpointRouteBuilder MapUsageApi(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder group = app.MapGroup("/v1/subscriptions/{id}").RequireApiKey();
+        RouteGroupBuilder group = app.MapGroup("/v1/subscriptions/{id}").RequireApiKey().RequireScope(ApiScopes.Read);
         group.MapGet("/usage", GetUsage);
         group.MapGet("/usage/current", GetCurrentUsage);
         return app;

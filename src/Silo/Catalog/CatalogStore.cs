@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text;
 using Metering.Grains;
 using Metering.Grains.Catalog;
+using Metering.Silo.ApiKeys;
 using Npgsql;
 
 namespace Metering.Silo.Catalog;
@@ -15,13 +14,11 @@ public enum CreateResult
     NotFound,
 }
 
-/// <summary>Tenants, API keys and the catalog in PostgreSQL, with in-process caches for the hot lookups (key → tenant,
-/// subject → subscription, tenant → meters). Writes through this store refresh the caches.</summary>
+/// <summary>Tenants and the catalog in PostgreSQL, with in-process caches for the hot lookups (subject → subscription,
+/// tenant → meters). Writes through this store refresh the caches. API keys are <see cref="ApiKeyStore"/>'s.</summary>
 public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time) : ICatalogReader
 {
     private const string InsertTenantSql = "INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING";
-    private const string InsertKeySql = "INSERT INTO api_keys (key_hash, tenant_id, prefix) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
-    private const string KeyTenantSql = "SELECT tenant_id FROM api_keys WHERE key_hash = $1";
     private const string InsertMeterSql = "INSERT INTO meters (tenant_id, code, event_type, aggregation, value_property, group_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
     private const string SelectMetersSql = "SELECT code, event_type, aggregation, value_property, group_by, created_at FROM meters WHERE tenant_id = $1 ORDER BY code";
     private const string InsertCustomerSql = "INSERT INTO customers (tenant_id, id, name, currency, tax_rate, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
@@ -39,57 +36,34 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
     private const string SubscriptionsStartedBeforeSql = SubscriptionsSql + " WHERE s.tenant_id = $1 AND s.started_at < $2";
     private const string SubjectSql = "SELECT subscription_id FROM subscription_subjects WHERE tenant_id = $1 AND subject = $2";
 
-    private readonly ConcurrentDictionary<string, string> _tenantByKeyHash = new();
     private readonly ConcurrentDictionary<string, TenantMeters> _meters = new();
     private readonly ConcurrentDictionary<(string, string), string> _subscriptionBySubject = new();
     private readonly ConcurrentDictionary<(string, string), Subscription> _subscriptions = new();
 
-    public static string HashKey(string apiKey) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(apiKey)));
-
-    public static string NewApiKey() => "mk_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
-
-    /// <summary>Creates a tenant with a new API key; null when the tenant exists.</summary>
-    public async Task<string?> CreateTenantAsync(string tenantId, CancellationToken cancellationToken = default)
+    /// <summary>Creates a tenant with a new API key holding every tenant scope; null when the tenant exists.</summary>
+    public async Task<IssuedApiKey?> CreateTenantAsync(string tenantId, CancellationToken cancellationToken = default)
     {
-        string apiKey = NewApiKey();
-        return await CreateTenantWithKeyAsync(tenantId, apiKey, keyForExistingTenant: false, cancellationToken).ConfigureAwait(false) ? apiKey : null;
+        string secret = ApiKeySecrets.NewKey();
+        ApiKey? key = await CreateTenantWithKeyAsync(tenantId, secret, keyForExistingTenant: false, cancellationToken).ConfigureAwait(false);
+        return key is null ? null : new IssuedApiKey(key, secret);
     }
 
-    /// <summary>Creates the tenant with the key. When the tenant exists, returns false and adds the key only with
-    /// <paramref name="keyForExistingTenant"/> (the bootstrap key of an existing default tenant).</summary>
-    public async Task<bool> CreateTenantWithKeyAsync(string tenantId, string apiKey, bool keyForExistingTenant, CancellationToken cancellationToken = default)
+    /// <summary>Creates the tenant with the key, which holds every tenant scope, as keys made before scopes existed do. When
+    /// the tenant exists, adds the key only with <paramref name="keyForExistingTenant"/> (the bootstrap key of an existing
+    /// default tenant). The key made, or null when nothing was.</summary>
+    public async Task<ApiKey?> CreateTenantWithKeyAsync(string tenantId, string apiKey, bool keyForExistingTenant, CancellationToken cancellationToken = default)
     {
         await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         int created = await Execute(connection, transaction, InsertTenantSql, cancellationToken, tenantId).ConfigureAwait(false);
         if (created == 0 && !keyForExistingTenant)
         {
-            return false;
+            return null;
         }
 
-        await Execute(connection, transaction, InsertKeySql, cancellationToken, Encoding.ASCII.GetBytes(HashKey(apiKey)), tenantId, apiKey[..Math.Min(6, apiKey.Length)]).ConfigureAwait(false);
+        ApiKey? key = await ApiKeyStore.InsertAsync(connection, transaction, tenantId, apiKey, ApiScopes.All, null, null, Now, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return created == 1;
-    }
-
-    /// <summary>The tenant of an API key, or null. Only the key's hash is stored or compared.</summary>
-    public async ValueTask<string?> AuthenticateAsync(string apiKey, CancellationToken cancellationToken = default)
-    {
-        string hash = HashKey(apiKey);
-        if (_tenantByKeyHash.TryGetValue(hash, out string? tenant))
-        {
-            return tenant;
-        }
-
-        await using NpgsqlCommand command = dataSource.CreateCommand(KeyTenantSql);
-        command.Parameters.Add(new NpgsqlParameter { Value = Encoding.ASCII.GetBytes(hash) });
-        tenant = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
-        if (tenant is not null)
-        {
-            _tenantByKeyHash[hash] = tenant;
-        }
-
-        return tenant;
+        return key;
     }
 
     public async Task<CreateResult> CreateMeterAsync(string tenantId, Meter meter, CancellationToken cancellationToken = default)

@@ -5,6 +5,7 @@ using Metering.Grains.Pricing;
 using Metering.Grains.Quotas;
 using Metering.Grains.Subscriptions;
 using Metering.Runtime;
+using Metering.Silo.ApiKeys;
 using Metering.Silo.Audit;
 using Metering.Silo.Billing;
 using Metering.Silo.Catalog;
@@ -14,6 +15,7 @@ using Metering.Silo.Signing;
 using Metering.Silo.Usage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -26,7 +28,7 @@ public static class SiloServiceCollectionExtensions
     public const string DefaultDb = "Host=localhost;Port=5432;Username=postgres;Database=metering";
 
     /// <summary>Adds a silo on PostgreSQL with the metering grains. Configuration: METERING_DB (or Metering:Db), and the sections
-    /// Silo, EventLog, Rollup and Subscriptions.</summary>
+    /// Silo, EventLog, Rollup, Subscriptions, Rerating and ApiKeys.</summary>
     public static IServiceCollection AddMeteringSilo(this IServiceCollection services, IConfiguration configuration)
     {
         string connectionString = configuration["METERING_DB"] ?? configuration["Metering:Db"] ?? DefaultDb;
@@ -41,6 +43,7 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton(Bind<RollupOptions>(configuration, "Rollup"));
         services.AddSingleton(Bind<SubscriptionGrainOptions>(configuration, "Subscriptions"));
         services.AddSingleton<CatalogStore>();
+        services.AddApiKeys(configuration);
         services.AddSingleton<ICatalogReader>(sp => sp.GetRequiredService<CatalogStore>());
         services.AddSingleton<PostgresEventLog>();
         services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<PostgresEventLog>());
@@ -70,11 +73,24 @@ public static class SiloServiceCollectionExtensions
         grains.Add<ISubscriptionGrain, SubscriptionGrain>();
         grains.Add<IQuotaGrain, QuotaGrain>();
         services.AddHostedService(sp => sp.GetRequiredService<PostgresAuditLog>());
+        services.AddHostedService(sp => sp.GetRequiredService<ApiKeyUsageWriter>());
         services.AddHostedService<RollupService>();
         services.AddHostedService<NoncePurgeService>();
         services.AddHostedService(sp => sp.GetRequiredService<BillingRunService>());
         services.AddHostedService(sp => sp.GetRequiredService<ReratingService>());
         return services;
+    }
+
+    /// <summary>API keys: the store, the per-silo cache that authenticates them, and the writer of their last use. API access
+    /// runs on the keyed clock <see cref="AccessClock.Key"/>, the application's clock unless a host registers its own.</summary>
+    private static void AddApiKeys(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddKeyedSingleton<TimeProvider>(AccessClock.Key, (sp, _) => sp.GetRequiredService<TimeProvider>());
+        services.AddSingleton(Bind<ApiKeyOptions>(configuration, "ApiKeys"));
+        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<IApiKeyLookup>(sp => sp.GetRequiredService<ApiKeyStore>());
+        services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddSingleton<ApiKeyUsageWriter>();
     }
 
     private static T Bind<T>(IConfiguration configuration, string section) where T : new()

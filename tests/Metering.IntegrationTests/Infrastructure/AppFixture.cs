@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Metering.Testing;
 using Npgsql;
 
 namespace Metering.IntegrationTests.Infrastructure;
@@ -36,6 +37,11 @@ public sealed class AppFixture : IAsyncLifetime
 
     private WebApplication? _app;
 
+    /// <summary>The clock of API access (key expiry, the key cache, rate-limit buckets): it moves only when a test moves it,
+    /// so rate limits and expiry are tested without sleeping. Everything else runs on the system clock. It starts on a whole
+    /// second, so the times it gives survive PostgreSQL's microseconds unchanged.</summary>
+    public ManualClock AccessClock { get; } = new(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+
     public string ConnectionString { get; private set; } = "";
 
     public Uri BaseAddress { get; private set; } = null!;
@@ -54,10 +60,17 @@ public sealed class AppFixture : IAsyncLifetime
             ["Rollup:Interval"] = "01:00:00",
             // Re-rating jobs stay pending a moment, so a test can see an overlapping job refused.
             ["Rerating:StartDelay"] = "00:00:00.5",
+            // The access clock stands still, so a bucket never refills unless a test moves it: the default is large enough
+            // for every test's keys; rate-limit tests set their tenant's own limit.
+            ["RateLimits:RequestsPerSecond"] = "1000",
+            ["RateLimits:Burst"] = "1000000",
+            // Tests write the last use of keys themselves (ApiKeyUsageWriter.FlushAsync), so they can see a request write none.
+            ["ApiKeys:LastUsedFlushInterval"] = "01:00:00",
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddMeteringGateway();
+        builder.Services.AddKeyedSingleton<TimeProvider>(Metering.Silo.ApiKeys.AccessClock.Key, AccessClock);
         _app = builder.Build();
         _app.MapMeteringApi();
         await _app.StartAsync();
@@ -133,6 +146,14 @@ public static class Http
     {
         HttpResponseMessage response = await client.GetAsync(path);
         return ((int)response.StatusCode, await ReadAsync(response));
+    }
+
+    /// <summary>Any method, with an optional JSON body; the whole response, for its headers.</summary>
+    public static async Task<(int Status, JsonElement Body, HttpResponseMessage Response)> SendJsonAsync(this HttpClient client, HttpMethod method, string path, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        HttpResponseMessage response = await client.SendAsync(request);
+        return ((int)response.StatusCode, await ReadAsync(response), response);
     }
 
     private static async Task<JsonElement> ReadAsync(HttpResponseMessage response)

@@ -115,7 +115,7 @@ public sealed class TestSilo : IAsyncDisposable
 
     public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
 
-    public Silo Silo => _host.Services.GetRequiredService<Silo>();
+    public Metering.Runtime.Silo Silo => _host.Services.GetRequiredService<Metering.Runtime.Silo>();
 
     public ActivationCounter Counter => _host.Services.GetRequiredService<ActivationCounter>();
 

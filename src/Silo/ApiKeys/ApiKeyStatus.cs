@@ -1,0 +1,9 @@
+namespace Metering.Silo.ApiKeys;
+
+public enum ApiKeyStatus
+{
+    Unknown,
+    Active,
+    Revoked,
+    Expired,
+}

@@ -1,0 +1,8 @@
+namespace Metering.Silo.ApiKeys;
+
+public enum RevokeOutcome
+{
+    Revoked,
+    AlreadyRevoked,
+    NotFound,
+}
