@@ -38,15 +38,7 @@ public static class GatewayExtensions
     {
         app.UseExceptionHandler(error => error.Run(async context =>
         {
-            Exception? exception = context.Features.Get<IExceptionHandlerFeature>()?.Error;
-            ApiError problem = exception is BadHttpRequestException { StatusCode: 413 }
-                ? new ApiError(413, "PAYLOAD_TOO_LARGE", "The body is larger than 5 MiB.")
-                : exception is BadHttpRequestException bad
-                    ? new ApiError(bad.StatusCode, "INVALID_REQUEST", bad.Message)
-                    : exception is ClusterUnavailableException unavailable
-                        ? new ApiError(503, "UNAVAILABLE", unavailable.Message + " Retry; a write with the same idempotency key is applied once.")
-                        : new ApiError(500, "INTERNAL", "An unexpected error occurred; nothing was changed by this request unless it says otherwise.");
-            await problem.ToResult().ExecuteAsync(context);
+            await Problem(context.Features.Get<IExceptionHandlerFeature>()?.Error).ToResult().ExecuteAsync(context);
         }));
         app.MapTenantsApi();
         app.MapCatalogApi();
@@ -77,6 +69,17 @@ public static class GatewayExtensions
         services.AddHostedService(sp => sp.GetRequiredService<RateLimitRejections>());
         services.AddSingleton<RateLimiter>();
     }
+
+    /// <summary>The answer to an exception no handler caught. PostgreSQL out of reach is 503, like a cluster without an owner
+    /// for the partition: the request may be retried, and a write with the same idempotency key is applied once.</summary>
+    private static ApiError Problem(Exception? exception) => exception switch
+    {
+        BadHttpRequestException { StatusCode: 413 } => new ApiError(413, "PAYLOAD_TOO_LARGE", "The body is larger than 5 MiB."),
+        BadHttpRequestException bad => new ApiError(bad.StatusCode, "INVALID_REQUEST", bad.Message),
+        ClusterUnavailableException unavailable => new ApiError(503, "UNAVAILABLE", unavailable.Message + " Retry; a write with the same idempotency key is applied once."),
+        Npgsql.NpgsqlException { IsTransient: true } or TimeoutException => new ApiError(503, "UNAVAILABLE", "The database cannot be reached. Retry; a write with the same idempotency key is applied once."),
+        _ => new ApiError(500, "INTERNAL", "An unexpected error occurred; nothing was changed by this request unless it says otherwise."),
+    };
 
     /// <summary>Publishes where this silo is reached: <c>Silo:Address</c> when set, else the address the server listens on,
     /// with a wildcard host read as loopback.</summary>
