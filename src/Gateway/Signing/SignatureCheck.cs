@@ -12,6 +12,8 @@ namespace Metering.Gateway.Signing;
 /// event that fails gets its problem; the others go on.</summary>
 public sealed class SignatureCheck(SigningKeyStore store, AuditSummary audit)
 {
+    private const int ParallelFrom = 64;
+
     public async Task<ApiError?[]> CheckAsync(string tenant, IReadOnlyList<SubmittedEvent> events, CancellationToken cancellationToken)
     {
         var problems = new ApiError?[events.Count];
@@ -21,10 +23,24 @@ public sealed class SignatureCheck(SigningKeyStore store, AuditSummary audit)
             return problems;
         }
 
+        // Verifying is the costly step (about 50 µs for es256): a large batch spreads it over the cores.
+        string?[] failures = new string?[events.Count];
+        if (events.Count >= ParallelFrom)
+        {
+            Parallel.For(0, events.Count, i => failures[i] = Failure(signing, events[i]));
+        }
+        else
+        {
+            for (int i = 0; i < events.Count; i++)
+            {
+                failures[i] = Failure(signing, events[i]);
+            }
+        }
+
         var claims = new List<(int Index, NonceClaim Claim)>();
         for (int i = 0; i < events.Count; i++)
         {
-            (problems[i], NonceClaim? claim) = Check(tenant, signing, events[i]);
+            (problems[i], NonceClaim? claim) = Check(tenant, signing, events[i], failures[i]);
             if (claim is not null)
             {
                 claims.Add((i, claim));
@@ -43,7 +59,22 @@ public sealed class SignatureCheck(SigningKeyStore store, AuditSummary audit)
         return problems;
     }
 
-    private (ApiError? Problem, NonceClaim? Claim) Check(string tenant, SigningKeyStore.TenantSigning signing, SubmittedEvent submitted)
+    /// <summary>Why the event's signature does not hold, or null when it does or there is none.</summary>
+    private static string? Failure(SigningKeyStore.TenantSigning signing, SubmittedEvent submitted)
+    {
+        if (submitted.Signature is not { } signature)
+        {
+            return null;
+        }
+
+        return !signing.Keys.TryGetValue(signature.KeyId, out SigningKey? key) ? $"There is no signing key '{signature.KeyId}'."
+            : key.RevokedAt is not null ? $"Signing key '{key.Id}' was revoked."
+            : signature.Algorithm != key.Algorithm.WireName() ? $"Signing key '{key.Id}' signs with {key.Algorithm.WireName()}, not {signature.Algorithm}."
+            : !SignatureVerifier.Verify(key, submitted.SignedBytes, signature.Value) ? "The signature does not match the event; nothing was stored."
+            : null;
+    }
+
+    private (ApiError? Problem, NonceClaim? Claim) Check(string tenant, SigningKeyStore.TenantSigning signing, SubmittedEvent submitted, string? failure)
     {
         IncomingEvent e = submitted.Event;
         if (submitted.Signature is not { } signature)
@@ -51,11 +82,7 @@ public sealed class SignatureCheck(SigningKeyStore store, AuditSummary audit)
             return (signing.Policy == SignaturePolicy.Required ? SignatureProblems.SignatureRequired() : null, null);
         }
 
-        string? failure = !signing.Keys.TryGetValue(signature.KeyId, out SigningKey? key) ? $"There is no signing key '{signature.KeyId}'."
-            : key.RevokedAt is not null ? $"Signing key '{key.Id}' was revoked."
-            : signature.Algorithm != key.Algorithm.WireName() ? $"Signing key '{key.Id}' signs with {key.Algorithm.WireName()}, not {signature.Algorithm}."
-            : !SignatureVerifier.Verify(key, submitted.SignedBytes, signature.Value) ? "The signature does not match the event; nothing was stored."
-            : null;
+        SigningKey? key = signing.Keys.GetValueOrDefault(signature.KeyId);
         if (failure is not null)
         {
             audit.Record(tenant, "signature.rejected", "signing_key:" + signature.KeyId, e.Subject,

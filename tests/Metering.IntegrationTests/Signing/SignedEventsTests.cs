@@ -135,6 +135,22 @@ public sealed class SignedEventsTests(AppFixture fixture, ITestOutputHelper outp
         Assert.Equal(5m, await ClusterScenario.UsageAsync(client, "sub_1"));
     }
 
+    [Fact]
+    public async Task A_large_batch_is_verified_event_by_event_whichever_core_checks_it()
+    {
+        (string tenant, HttpClient client, string subject) = await TenantAsync();
+        using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        await client.PostAsync("/v1/signing-keys", new { id = "agent-key", algorithm = "es256", public_key = ecdsa.ExportSubjectPublicKeyInfoPem(), subjects = new[] { subject } });
+        var signer = EventSigner.Es256(tenant, "agent-key", ecdsa);
+        object[] events = [.. Enumerable.Range(0, 200).Select(i => signer.Event($"l{i}", subject, "tokens", Tokens(1),
+            tamper: i % 7 == 3 ? e => e["properties"] = new { tokens = 1000, model = "x" } : null))];
+        (int status, JsonElement body) = await client.PostAsync("/v1/events/batch", new { events });
+        Assert.Equal(207, status);
+        int[] statuses = [.. body.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("status").GetInt32())];
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => i % 7 == 3 ? 401 : 201), statuses);
+        Assert.Equal(200 - 29, await ClusterScenario.UsageAsync(client, "sub_1"));
+    }
+
     [Theory]
     [InlineData("ed25519")]
     [InlineData("ml-dsa-65")]
