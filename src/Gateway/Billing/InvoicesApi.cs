@@ -12,6 +12,7 @@ public static class InvoicesApi
     public static IEndpointRouteBuilder MapInvoicesApi(this IEndpointRouteBuilder app)
     {
         RouteGroupBuilder invoices = app.MapGroup("/v1/invoices").RequireApiKey();
+        invoices.AddEndpointFilter(RefuseAmountsOutOfRange);
         invoices.MapPost("/", Create);
         invoices.MapGet("/", List);
         invoices.MapGet("/{id}", Get);
@@ -27,6 +28,19 @@ public static class InvoicesApi
         rerating.MapPost("/", StartRerating);
         rerating.MapGet("/{id}", GetRerating);
         return app;
+    }
+
+    /// <summary>An invoice whose amounts overflow cannot be priced now or on a retry: a problem, not a server error.</summary>
+    private static async ValueTask<object?> RefuseAmountsOutOfRange(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(invocation);
+        }
+        catch (AmountOutOfRangeException ex)
+        {
+            return new ApiError(422, Problems.AmountOutOfRange, ex.Message).ToResult();
+        }
     }
 
     private static async Task<IResult> Create(HttpContext http, InvoiceService service, CancellationToken ct)

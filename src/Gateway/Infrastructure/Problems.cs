@@ -5,7 +5,7 @@ namespace Metering.Gateway.Infrastructure;
 /// <summary>An API error: RFC 9457 problem details with a stable <c>code</c>.</summary>
 public sealed record ApiError(int Status, string Code, string Detail, IReadOnlyDictionary<string, string[]>? Errors = null, object? Extra = null)
 {
-    public static ApiError Invalid(string field, string message) => new(400, "INVALID_REQUEST", message, new Dictionary<string, string[]> { [field] = [message] });
+    public static ApiError Invalid(string field, string message) => new(400, Problems.InvalidRequest, message, new Dictionary<string, string[]> { [field] = [message] });
 
     public static ApiError NotFound(string what) => new(404, "NOT_FOUND", $"{what} was not found.");
 
@@ -18,6 +18,10 @@ public sealed record ApiError(int Status, string Code, string Detail, IReadOnlyD
 
 public static class Problems
 {
+    public const string InvalidRequest = "INVALID_REQUEST";
+    public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
+    public const string AmountOutOfRange = "AMOUNT_OUT_OF_RANGE";
+
     private static readonly Dictionary<string, string> s_titles = new()
     {
         ["UNAUTHENTICATED"] = "Authentication required",
@@ -31,6 +35,7 @@ public static class Problems
         ["DUPLICATE_EVENT"] = "Duplicate event",
         ["IDEMPOTENCY_KEY_REUSED"] = "Idempotency key reused",
         ["NOT_FOUND"] = "Not found",
+        [MethodNotAllowed] = "Method not allowed",
         ["ALREADY_EXISTS"] = "Already exists",
         ["UNAVAILABLE"] = "Temporarily unavailable",
         ["PERIOD_CLOSED"] = "Billing period closed",
@@ -39,6 +44,7 @@ public static class Problems
         ["INVOICE_NOT_DRAFT"] = "Invoice is not a draft",
         ["INVOICE_VOIDED"] = "Invoice is voided",
         ["RERATING_IN_PROGRESS"] = "Re-rating in progress",
+        [AmountOutOfRange] = "Amount out of range",
     };
 
     public static IResult Result(ApiError error)
