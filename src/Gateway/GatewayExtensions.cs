@@ -40,6 +40,8 @@ public static class GatewayExtensions
         {
             await Problem(context.Features.Get<IExceptionHandlerFeature>()?.Error).ToResult().ExecuteAsync(context);
         }));
+        app.UseStatusCodePages(AnswerEmptyErrorAsync);
+        app.Use(RefuseUnstorableTextAsync);
         app.MapTenantsApi();
         app.MapCatalogApi();
         app.MapEventsApi();
@@ -80,6 +82,46 @@ public static class GatewayExtensions
         Npgsql.NpgsqlException { IsTransient: true } or TimeoutException => new ApiError(503, "UNAVAILABLE", "The database cannot be reached. Retry; a write with the same idempotency key is applied once."),
         _ => new ApiError(500, "INTERNAL", "An unexpected error occurred; nothing was changed by this request unless it says otherwise."),
     };
+
+    /// <summary>Errors the framework answers without a body (no endpoint at this path, or not with this method) are problems
+    /// with a code like every other; the silos' internal endpoints keep their bare status codes.</summary>
+    private static async Task AnswerEmptyErrorAsync(StatusCodeContext context)
+    {
+        HttpContext http = context.HttpContext;
+        if (http.Request.Path.StartsWithSegments("/internal"))
+        {
+            return;
+        }
+
+        ApiError? problem = http.Response.StatusCode switch
+        {
+            StatusCodes.Status404NotFound => ApiError.NotFound($"An endpoint at '{http.Request.Path}'"),
+            StatusCodes.Status405MethodNotAllowed => new ApiError(405, ApiError.Codes.MethodNotAllowed, $"'{http.Request.Path}' does not take {http.Request.Method}."),
+            _ => null,
+        };
+        if (problem is not null)
+        {
+            await problem.ToResult().ExecuteAsync(http);
+        }
+    }
+
+    /// <summary>Path and query values are ids and subjects that go to PostgreSQL as text, which cannot hold U+0000: such a
+    /// value is refused, named by its route parameter or query name, before any handler sends it to the database.</summary>
+    private static async Task RefuseUnstorableTextAsync(HttpContext context, RequestDelegate next)
+    {
+        IEnumerable<(string Name, string? Value)> values = context.Request.RouteValues.Select(r => (r.Key, r.Value as string))
+            .Concat(context.Request.Query.SelectMany(q => q.Value.Select(v => (q.Key, v))));
+        foreach ((string name, string? value) in values)
+        {
+            if (value is not null && StorableText.Of(value) is { } fault)
+            {
+                await ApiError.Invalid(name, StorableText.Describe(name, fault)).ToResult().ExecuteAsync(context);
+                return;
+            }
+        }
+
+        await next(context);
+    }
 
     /// <summary>Publishes where this silo is reached: <c>Silo:Address</c> when set, else the address the server listens on,
     /// with a wildcard host read as loopback.</summary>

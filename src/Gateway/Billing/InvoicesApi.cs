@@ -13,6 +13,7 @@ public static class InvoicesApi
     public static IEndpointRouteBuilder MapInvoicesApi(this IEndpointRouteBuilder app)
     {
         RouteGroupBuilder invoices = app.MapGroup("/v1/invoices").RequireApiKey();
+        invoices.AddEndpointFilter(RefuseAmountsOutOfRange);
         invoices.MapPost("/", Create).RequireScope(ApiScopes.Manage);
         invoices.MapGet("/", List).RequireScope(ApiScopes.Read);
         invoices.MapGet("/{id}", Get).RequireScope(ApiScopes.Read);
@@ -28,6 +29,19 @@ public static class InvoicesApi
         rerating.MapPost("/", StartRerating).RequireScope(ApiScopes.Manage);
         rerating.MapGet("/{id}", GetRerating).RequireScope(ApiScopes.Read);
         return app;
+    }
+
+    /// <summary>An invoice whose amounts overflow cannot be priced now or on a retry: a problem, not a server error.</summary>
+    private static async ValueTask<object?> RefuseAmountsOutOfRange(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(invocation);
+        }
+        catch (AmountOutOfRangeException ex)
+        {
+            return new ApiError(422, ApiError.Codes.AmountOutOfRange, ex.Message).ToResult();
+        }
     }
 
     private static async Task<IResult> Create(HttpContext http, InvoiceService service, CancellationToken ct)

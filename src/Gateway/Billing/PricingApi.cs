@@ -31,12 +31,12 @@ public static class PricingApi
             return error!.ToResult();
         }
 
-        PriceSpec? price = ReadPrice(body);
+        PriceSpec? price = ReadPrice(body, out _);
         decimal? quantity = body.Decimal("quantity", true, min: 0);
         decimal events = body.Decimal("events", false, min: 0) ?? 0;
-        if (events != decimal.Truncate(events))
+        if (events != decimal.Truncate(events) || events > long.MaxValue)
         {
-            body.Fail("events", "'events' must be a whole number.");
+            body.Fail("events", $"'events' must be a whole number of at most {long.MaxValue}.");
         }
 
         if (body.HasErrors)
@@ -44,7 +44,17 @@ public static class PricingApi
             return body.Error.ToResult();
         }
 
-        Charge charge = ChargeModels.Price(price!, quantity!.Value, (long)events);
+        Charge charge;
+        try
+        {
+            charge = ChargeModels.Price(price!, quantity!.Value, (long)events);
+        }
+        catch (OverflowException)
+        {
+            // Decimal arithmetic throws only when a result is beyond ±79228162514264337593543950335.
+            return ApiError.Invalid("quantity", "The amount for this quantity is beyond the largest amount (79228162514264337593543950335).").ToResult();
+        }
+
         return TypedResults.Json(new { amount = Wire.Decimal(charge.Amount), breakdown = charge.Breakdown.Select(BreakdownJson) }, Wire.Json);
     }
 
@@ -57,7 +67,7 @@ public static class PricingApi
         }
 
         string? meterCode = body.String("meter", true, 64);
-        PriceSpec? price = ReadPrice(body);
+        PriceSpec? price = ReadPrice(body, out JsonElement properties);
         DateTimeOffset? from = body.Time("effective_from", true);
         DateTimeOffset? to = body.Time("effective_to", false);
         if (from is not null && to is not null && to <= from)
@@ -82,7 +92,7 @@ public static class PricingApi
             return ApiError.NotFound($"Meter '{meterCode}'").ToResult();
         }
 
-        var entry = new PriceEntry(Guid.NewGuid(), code, meter.Code, price!, body.Root.GetProperty("properties").GetRawText(), from!.Value, to, catalog.Now);
+        var entry = new PriceEntry(Guid.NewGuid(), code, meter.Code, price!, properties.GetRawText(), from!.Value, to, catalog.Now);
         if (await store.InsertPriceAsync(tenant, entry, ct) == PriceInsert.Overlap)
         {
             return new ApiError(409, "PRICE_OVERLAP", $"Plan '{code}' already has a price for meter '{meter.Code}' in force during part of this range.").ToResult();
@@ -104,8 +114,11 @@ public static class PricingApi
         return TypedResults.Json(new { data = (await store.PricesAsync(tenant, code, ct)).Select(PriceJson) }, Wire.Json);
     }
 
-    private static PriceSpec? ReadPrice(JsonBody body)
+    /// <summary>The price the body's model and properties give (the properties as sent, to be stored), or null with the
+    /// errors reported.</summary>
+    private static PriceSpec? ReadPrice(JsonBody body, out JsonElement properties)
     {
+        properties = default;
         string? modelText = body.String("model", true, 32);
         if (modelText is null)
         {
@@ -118,9 +131,9 @@ public static class PricingApi
             return null;
         }
 
-        if (!body.Root.TryGetProperty("properties", out JsonElement properties))
+        // The properties are stored as sent (jsonb), so they must hold nothing PostgreSQL refuses.
+        if (!body.TryJson("properties", out properties))
         {
-            body.Fail("properties", "'properties' is required.");
             return null;
         }
 

@@ -23,7 +23,7 @@ public static class EventValidator
     {
         if (json.ValueKind != JsonValueKind.Object)
         {
-            return (null, new ApiError(400, "INVALID_REQUEST", "An event must be a JSON object."));
+            return (null, new ApiError(400, ApiError.Codes.InvalidRequest, "An event must be a JSON object."));
         }
 
         var errors = new Dictionary<string, string[]>();
@@ -37,9 +37,9 @@ public static class EventValidator
 
         string? timestampText = null;
         DateTimeOffset timestamp = receivedAt;
-        if (json.TryGetProperty("timestamp", out JsonElement ts) && ts.ValueKind != JsonValueKind.Null)
+        if (JsonBody.TryGetMember(json, "timestamp", out JsonElement ts) && ts.ValueKind != JsonValueKind.Null)
         {
-            if (ts.ValueKind != JsonValueKind.String || !Wire.TryParseTime(ts.GetString(), out timestamp))
+            if (ts.ValueKind != JsonValueKind.String || StorableText.Of(ts, invalidUtf8IsReplaced: false) is not null || !Wire.TryParseTime(ts.GetString(), out timestamp))
             {
                 errors["timestamp"] = ["'timestamp' must be an RFC 3339 timestamp."];
             }
@@ -50,16 +50,31 @@ public static class EventValidator
         }
 
         JsonElement properties = default;
-        bool hasProperties = json.TryGetProperty("properties", out properties) && properties.ValueKind != JsonValueKind.Null;
+        bool hasProperties = JsonBody.TryGetMember(json, "properties", out properties) && properties.ValueKind != JsonValueKind.Null;
         if (hasProperties && properties.ValueKind != JsonValueKind.Object)
         {
             errors["properties"] = ["'properties' must be an object."];
         }
+        else if (hasProperties && StorableText.Find(properties, "properties", invalidUtf8IsReplaced: true) is { } unstorable)
+        {
+            // Bytes that are not UTF-8 have always been stored as U+FFFD (the properties are written back out), so only
+            // what PostgreSQL refuses is refused here.
+            errors[unstorable.Path] = [unstorable.Message];
+        }
 
         string? delegation = null;
-        if (json.TryGetProperty("delegation_chain", out JsonElement chain) && chain.ValueKind != JsonValueKind.Null)
+        if (JsonBody.TryGetMember(json, "delegation_chain", out JsonElement chain) && chain.ValueKind != JsonValueKind.Null)
         {
-            if (chain.ValueKind != JsonValueKind.Array || chain.GetArrayLength() > 32 || chain.EnumerateArray().Any(c => c.ValueKind != JsonValueKind.String || c.GetString()!.Length is 0 or > 255))
+            if (chain.ValueKind != JsonValueKind.Array || chain.GetArrayLength() > 32 || chain.EnumerateArray().Any(c => c.ValueKind != JsonValueKind.String))
+            {
+                errors["delegation_chain"] = ["'delegation_chain' must be an array of at most 32 strings."];
+            }
+            else if (chain.EnumerateArray().Select((c, i) => (Fault: StorableText.Of(c, invalidUtf8IsReplaced: false), Index: i)).FirstOrDefault(c => c.Fault is not null) is { Fault: { } fault } bad)
+            {
+                string field = $"delegation_chain[{bad.Index}]";
+                errors[field] = [StorableText.Describe(field, fault)];
+            }
+            else if (chain.EnumerateArray().Any(c => c.GetString()!.Length is 0 or > 255))
             {
                 errors["delegation_chain"] = ["'delegation_chain' must be an array of at most 32 strings."];
             }
@@ -70,7 +85,7 @@ public static class EventValidator
         }
 
         EventSignature? signature = null;
-        if (json.TryGetProperty("signature", out JsonElement signatureJson) && signatureJson.ValueKind != JsonValueKind.Null)
+        if (JsonBody.TryGetMember(json, "signature", out JsonElement signatureJson) && signatureJson.ValueKind != JsonValueKind.Null)
         {
             signature = Signature(signatureJson, errors);
             if (timestampText is null && !errors.ContainsKey("timestamp"))
@@ -81,7 +96,7 @@ public static class EventValidator
 
         if (errors.Count > 0)
         {
-            return (null, new ApiError(400, "INVALID_REQUEST", string.Join(" ", errors.Values.Select(v => v[0])), errors));
+            return (null, new ApiError(400, ApiError.Codes.InvalidRequest, string.Join(" ", errors.Values.Select(v => v[0])), errors));
         }
 
         string propertiesJson = hasProperties ? Minified(properties) : "{}";
@@ -169,9 +184,15 @@ public static class EventValidator
     private static string? Text(JsonElement json, string name, int max, Dictionary<string, string[]> errors, string prefix = "")
     {
         string field = prefix + name;
-        if (!json.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        if (!JsonBody.TryGetMember(json, name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
         {
             errors[field] = [$"'{field}' is required."];
+            return null;
+        }
+
+        if (value.ValueKind == JsonValueKind.String && StorableText.Of(value, invalidUtf8IsReplaced: false) is { } fault)
+        {
+            errors[name] = [StorableText.Describe(name, fault)];
             return null;
         }
 

@@ -50,7 +50,7 @@ public static class EventsApi
             return error!.ToResult();
         }
 
-        if (!body.Root.TryGetProperty("events", out JsonElement array) || array.ValueKind != JsonValueKind.Array)
+        if (!JsonBody.TryGetMember(body.Root, "events", out JsonElement array) || array.ValueKind != JsonValueKind.Array)
         {
             return ApiError.Invalid("events", "'events' must be an array of events.").ToResult();
         }

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 using Metering.Grains.Usage;
 
@@ -22,7 +24,7 @@ public sealed class JsonBody
 
     public bool HasErrors => _errors.Count > 0;
 
-    public ApiError Error => new(400, "INVALID_REQUEST", string.Join(" ", _errors.Select(e => e.Value[0])), _errors);
+    public ApiError Error => new(400, ApiError.Codes.InvalidRequest, string.Join(" ", _errors.Select(e => e.Value[0])), _errors);
 
     /// <summary>Reads the body as a JSON object (owning a copy of it), or the error to answer.</summary>
     public static async Task<(JsonBody? Body, ApiError? Error)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -49,14 +51,14 @@ public sealed class JsonBody
             using JsonDocument document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
-                return (null, new ApiError(400, "INVALID_REQUEST", "The body must be a JSON object."));
+                return (null, new ApiError(400, ApiError.Codes.InvalidRequest, "The body must be a JSON object."));
             }
 
             return (new JsonBody(document.RootElement.Clone()), null);
         }
         catch (JsonException ex)
         {
-            return (null, new ApiError(400, "INVALID_REQUEST", $"The body is not valid JSON: {ex.Message}"));
+            return (null, new ApiError(400, ApiError.Codes.InvalidRequest, $"The body is not valid JSON: {ex.Message}"));
         }
     }
 
@@ -67,7 +69,7 @@ public sealed class JsonBody
     /// <summary>The field when it is present and not null; a missing required field is reported.</summary>
     private bool TryGet(string name, bool required, out JsonElement value)
     {
-        if (Root.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null)
+        if (TryGetMember(Root, name, out value) && value.ValueKind != JsonValueKind.Null)
         {
             return true;
         }
@@ -110,6 +112,12 @@ public sealed class JsonBody
             return null;
         }
 
+        if (StorableText.Of(value, invalidUtf8IsReplaced: false) is { } fault)
+        {
+            Fail(name, StorableText.Describe(name, fault));
+            return null;
+        }
+
         string text = value.GetString()!;
         if (text.Length == 0 || text.Length > maxLength || (valid is not null && !valid(text)))
         {
@@ -125,6 +133,12 @@ public sealed class JsonBody
     {
         if (!TryGet(name, required, out JsonElement value))
         {
+            return null;
+        }
+
+        if (value.ValueKind == JsonValueKind.String && StorableText.Of(value, invalidUtf8IsReplaced: false) is { } fault)
+        {
+            Fail(name, StorableText.Describe(name, fault));
             return null;
         }
 
@@ -163,13 +177,72 @@ public sealed class JsonBody
             return null;
         }
 
-        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() > maxItems
-            || value.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.String || v.GetString()!.Length == 0 || v.GetString()!.Length > maxLength))
+        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() > maxItems || value.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.String))
         {
             Fail(name, $"'{name}' must be an array of at most {maxItems} strings of 1 to {maxLength} characters.");
             return null;
         }
 
-        return value.EnumerateArray().Select(v => v.GetString()!).ToArray();
+        int index = 0;
+        foreach (JsonElement item in value.EnumerateArray())
+        {
+            string path = $"{name}[{index++}]";
+            if (StorableText.Of(item, invalidUtf8IsReplaced: false) is { } fault)
+            {
+                Fail(path, StorableText.Describe(path, fault));
+                return null;
+            }
+        }
+
+        string[] items = value.EnumerateArray().Select(v => v.GetString()!).ToArray();
+        if (items.Any(v => v.Length == 0 || v.Length > maxLength))
+        {
+            Fail(name, $"'{name}' must be an array of at most {maxItems} strings of 1 to {maxLength} characters.");
+            return null;
+        }
+
+        return items;
+    }
+
+    /// <summary>The field, which is kept as JSON (a jsonb column): present, and holding nothing PostgreSQL refuses (see
+    /// <see cref="StorableText.Find"/>), or reported. Every string in it must be UTF-8, for it is also read as text.</summary>
+    public bool TryJson(string name, out JsonElement value)
+    {
+        if (!TryGet(name, required: true, out value))
+        {
+            return false;
+        }
+
+        if (StorableText.Find(value, name, invalidUtf8IsReplaced: false) is { } problem)
+        {
+            Fail(problem.Path, problem.Message);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>The member named <paramref name="name"/> (the last, when there are several), as
+    /// <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/> finds it, but never throwing: that one unescapes the
+    /// names in its way, and throws on one holding an escaped unpaired surrogate. Such a name equals no name looked up, so
+    /// the member is skipped like any unknown one.</summary>
+    public static bool TryGetMember(JsonElement obj, string name, out JsonElement value)
+    {
+        value = default;
+        bool found = false;
+        foreach (JsonProperty property in obj.EnumerateObject())
+        {
+            ReadOnlySpan<byte> raw = JsonMarshal.GetRawUtf8PropertyName(property);
+            bool match = raw.IndexOf((byte)'\\') < 0
+                ? Ascii.Equals(raw, name)
+                : StorableText.Of(raw, invalidUtf8IsReplaced: true) != StorableText.Problem.UnpairedSurrogate && property.NameEquals(name);
+            if (match)
+            {
+                value = property.Value;
+                found = true;
+            }
+        }
+
+        return found;
     }
 }

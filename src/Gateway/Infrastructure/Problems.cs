@@ -40,6 +40,8 @@ public sealed record ApiError(int Status, string Code, string Detail, IReadOnlyD
         public const string RateLimited = "RATE_LIMITED";
         public const string InvalidRequest = "INVALID_REQUEST";
         public const string NotFound = "NOT_FOUND";
+        public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
+        public const string AmountOutOfRange = "AMOUNT_OUT_OF_RANGE";
     }
 }
 
@@ -60,6 +62,7 @@ public static class Problems
         ["DUPLICATE_EVENT"] = "Duplicate event",
         ["IDEMPOTENCY_KEY_REUSED"] = "Idempotency key reused",
         ["NOT_FOUND"] = "Not found",
+        [ApiError.Codes.MethodNotAllowed] = "Method not allowed",
         ["ALREADY_EXISTS"] = "Already exists",
         ["UNAVAILABLE"] = "Temporarily unavailable",
         ["PERIOD_CLOSED"] = "Billing period closed",
@@ -68,6 +71,7 @@ public static class Problems
         ["INVOICE_NOT_DRAFT"] = "Invoice is not a draft",
         ["INVOICE_VOIDED"] = "Invoice is voided",
         ["RERATING_IN_PROGRESS"] = "Re-rating in progress",
+        [ApiError.Codes.AmountOutOfRange] = "Amount out of range",
     };
 
     public static JsonHttpResult<Dictionary<string, object?>> Result(ApiError error)

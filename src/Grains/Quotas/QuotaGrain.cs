@@ -104,7 +104,7 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
         Roll(now);
         QuotaState state = _state.State;
         // Reservations in flight land after the cut and are counted against the new balance.
-        decimal remaining = Math.Max(_epoch.Limit - UsedValue(), 0);
+        decimal remaining = Math.Max(Saturating.Subtract(_epoch.Limit, UsedValue()), 0);
         state.Balance = QuotaRules.Adjust(remaining, adjustment);
         state.CutSeq = _lastSeq;
         state.CutTime = _epoch.Start;
@@ -134,7 +134,7 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
         DateTimeOffset now = _time.GetUtcNow();
         Roll(now);
         QuotaDefinition definition = _state.State.Definition!;
-        decimal used = UsedValue() + _reserved;
+        decimal used = Saturating.Add(UsedValue(), _reserved);
         QuotaView view = QuotaRules.Decide(_meterCode, definition, _epoch, used, request.Amount);
         if (!view.Allowed)
         {
@@ -178,7 +178,7 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
             Release(request.IdempotencyKey);
         }
 
-        QuotaView after = QuotaRules.Decide(_meterCode, definition, _epoch, UsedValue() + _reserved, 0);
+        QuotaView after = QuotaRules.Decide(_meterCode, definition, _epoch, Saturating.Add(UsedValue(), _reserved), 0);
         ConsumeResult answer = outcome.Status switch
         {
             IngestStatus.Created or IngestStatus.Duplicate => new ConsumeResult(ConsumeStatus.Allowed, after.Remaining, after.Overage),
@@ -277,7 +277,7 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
         }
 
         QuotaEpoch epoch = _epoch;
-        decimal used = UsedValue() + _reserved;
+        decimal used = Saturating.Add(UsedValue(), _reserved);
         if (epoch.End is { } end && now >= end)
         {
             epoch = QuotaRules.EpochAt(_state.State, _subscription!, now);

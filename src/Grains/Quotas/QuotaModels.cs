@@ -161,15 +161,15 @@ public static class QuotaRules
             definition,
             epoch.Limit,
             used,
-            Math.Max(epoch.Limit - used, 0),
-            overage ? Math.Max(used - epoch.Limit, 0) : null,
+            Math.Max(Saturating.Subtract(epoch.Limit, used), 0),
+            overage ? Math.Max(Saturating.Subtract(used, epoch.Limit), 0) : null,
             epoch.End,
-            overage || used + amount <= epoch.Limit);
+            overage || Saturating.Add(used, amount) <= epoch.Limit);
     }
 
     /// <summary>The new credit balance after an adjustment of the remaining <paramref name="remaining"/>; never below zero.</summary>
     public static decimal Adjust(decimal remaining, CreditAdjustment adjustment)
-        => adjustment.Set ?? Math.Max(remaining + (adjustment.Increment ?? 0) - (adjustment.Decrement ?? 0), 0);
+        => adjustment.Set ?? Math.Max(Saturating.Subtract(Saturating.Add(remaining, adjustment.Increment ?? 0), adjustment.Decrement ?? 0), 0);
 
     /// <summary>Whether usage of a meter with this aggregation can be consumed (recorded as an event of an amount).</summary>
     public static bool CanConsume(Aggregation aggregation) => aggregation is Aggregation.Count or Aggregation.Sum;

@@ -30,7 +30,7 @@ public sealed class Aggregate
         switch (aggregation)
         {
             case Aggregation.Sum:
-                Sum += number;
+                Sum = Saturating.Add(Sum, number);
                 break;
             case Aggregation.Min:
                 Min = Min is null ? number : Math.Min(Min.Value, number);
@@ -56,7 +56,7 @@ public sealed class Aggregate
     public void Merge(Aggregate other)
     {
         Count += other.Count;
-        Sum += other.Sum;
+        Sum = Saturating.Add(Sum, other.Sum);
         if (other.Min is not null)
         {
             Min = Min is null ? other.Min : Math.Min(Min.Value, other.Min.Value);

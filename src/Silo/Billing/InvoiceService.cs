@@ -238,7 +238,15 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
             usages.Add(new MeterUsage(meter.Code, price.Price, result.Value ?? 0, result.Events));
         }
 
-        return (InvoiceCalculator.Build(plan.Code, plan.FixedFee, plan.Currency, customer.TaxRate, usages), plan);
+        try
+        {
+            return (InvoiceCalculator.Build(plan.Code, plan.FixedFee, plan.Currency, customer.TaxRate, usages), plan);
+        }
+        catch (OverflowException ex)
+        {
+            // Decimal arithmetic throws only past its range: the invoice cannot be priced, however often it is asked for.
+            throw new AmountOutOfRangeException(subscription.Id, period.Start, ex);
+        }
     }
 
     private static Task<T> Cached<TKey, T>(ConcurrentDictionary<TKey, Task<T>>? cache, TKey key, Func<Task<T>> load) where TKey : notnull

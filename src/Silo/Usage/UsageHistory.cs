@@ -19,6 +19,7 @@ public sealed class UsageHistory(NpgsqlDataSource dataSource, ICatalogReader cat
         SELECT seq, subscription_id, ts, properties::text FROM events
         WHERE tenant_id = $1 AND event_type = $2 AND seq > $3 AND seq <= $4 ORDER BY seq LIMIT $5
         """;
+    // A sum stops at decimal's bounds, as the grains' sums do (Saturating): beyond them it could not be read back.
     private const string UpsertSql = """
         INSERT INTO usage_rollups AS r (tenant_id, subscription_id, meter_code, hour, group_key, count, sum, min, max, latest, latest_at, latest_seq, uniques)
         SELECT $1, t.subscription_id, $2, t.hour, t.group_key, t.count, t.sum, t.min, t.max, t.latest, t.latest_at, t.latest_seq,
@@ -27,7 +28,7 @@ public sealed class UsageHistory(NpgsqlDataSource dataSource, ICatalogReader cat
           AS t(subscription_id, hour, group_key, count, sum, min, max, latest, latest_at, latest_seq, uniques)
         ON CONFLICT (tenant_id, subscription_id, meter_code, hour, group_key) DO UPDATE SET
           count = r.count + excluded.count,
-          sum = r.sum + excluded.sum,
+          sum = least(greatest(r.sum + excluded.sum, -79228162514264337593543950335), 79228162514264337593543950335),
           min = least(r.min, excluded.min),
           max = greatest(r.max, excluded.max),
           latest = CASE WHEN r.latest IS NULL OR (excluded.latest IS NOT NULL AND (excluded.latest_at, excluded.latest_seq) > (r.latest_at, r.latest_seq)) THEN excluded.latest ELSE r.latest END,
