@@ -22,6 +22,9 @@ public sealed class DatabaseProbe(NpgsqlDataSource dataSource)
         }
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
+            // The idle connections of the pool are most likely dead too: drop them, so that once PostgreSQL is back the
+            // first writes do not fail on them one by one.
+            dataSource.Clear();
             return false;
         }
     }
