@@ -18,4 +18,7 @@ public sealed class ManualClock(DateTimeOffset start) : TimeProvider
         ArgumentOutOfRangeException.ThrowIfLessThan(by, TimeSpan.Zero);
         Interlocked.Add(ref _elapsedTicks, by.Ticks);
     }
+
+    /// <summary>Moves the clock forward to <paramref name="now"/>.</summary>
+    public void Set(DateTimeOffset now) => Advance(now - GetUtcNow());
 }

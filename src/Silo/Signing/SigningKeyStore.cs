@@ -16,13 +16,14 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, SecretProtector
         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING
         """;
 
-    private const string SelectKeysSql = """
-        SELECT id, algorithm, subjects, public_key, secret, created_at, revoked_at FROM signing_keys WHERE tenant_id = $1 ORDER BY id
+    // The policy and every key in one round trip: a tenant without keys gives one row of nulls after its policy.
+    private const string SelectSigningSql = """
+        SELECT t.signature_policy, k.id, k.algorithm, k.subjects, k.public_key, k.secret, k.created_at, k.revoked_at
+        FROM tenants t LEFT JOIN signing_keys k ON k.tenant_id = t.id
+        WHERE t.id = $1 ORDER BY k.id
         """;
 
     private const string RevokeKeySql = "UPDATE signing_keys SET revoked_at = COALESCE(revoked_at, $3) WHERE tenant_id = $1 AND id = $2";
-
-    private const string SelectPolicySql = "SELECT signature_policy FROM tenants WHERE id = $1";
 
     private const string UpdatePolicySql = "UPDATE tenants SET signature_policy = $2 WHERE id = $1";
 
@@ -85,25 +86,23 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, SecretProtector
 
         long readAt = time.GetTimestamp();
         var keys = new Dictionary<string, SigningKey>(StringComparer.Ordinal);
-        await using (NpgsqlCommand command = dataSource.CreateCommand(SelectKeysSql))
-        {
-            command.AddPositional(tenantId);
-            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                SigningAlgorithms.TryParse(reader.GetString(1), out SigningAlgorithm algorithm);
-                byte[]? secret = reader.IsDBNull(4) ? null : await protector.UnprotectAsync((byte[])reader[4], cancellationToken).ConfigureAwait(false);
-                keys[reader.GetString(0)] = new SigningKey(reader.GetString(0), algorithm, (string[])reader[2],
-                    reader.IsDBNull(3) ? null : Convert.FromBase64String(reader.GetString(3)), secret,
-                    reader.GetFieldValue<DateTimeOffset>(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6));
-            }
-        }
-
         SignaturePolicy policy = SignaturePolicy.VerifyIfPresent;
-        await using (NpgsqlCommand command = dataSource.CreateCommand(SelectPolicySql))
+        await using NpgsqlCommand command = dataSource.CreateCommand(SelectSigningSql);
+        command.AddPositional(tenantId);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            command.AddPositional(tenantId);
-            SignaturePolicies.TryParse(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string, out policy);
+            SignaturePolicies.TryParse(reader.GetString(0), out policy);
+            if (reader.IsDBNull(1))
+            {
+                continue;
+            }
+
+            SigningAlgorithms.TryParse(reader.GetString(2), out SigningAlgorithm algorithm);
+            byte[]? secret = reader.IsDBNull(5) ? null : await protector.UnprotectAsync((byte[])reader[5], cancellationToken).ConfigureAwait(false);
+            keys[reader.GetString(1)] = new SigningKey(reader.GetString(1), algorithm, (string[])reader[3],
+                reader.IsDBNull(4) ? null : Convert.FromBase64String(reader.GetString(4)), secret,
+                reader.GetFieldValue<DateTimeOffset>(6), reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7));
         }
 
         var read = new TenantSigning(keys, policy, readAt);

@@ -1,5 +1,6 @@
 using Metering.Grains.Quotas;
 using Metering.QuotaTesting;
+using Metering.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -25,7 +26,7 @@ public sealed class QuotaProperties
     public async Task No_schedule_of_consumes_takes_a_window_past_its_limit(int seed, QuotaPeriod period)
     {
         var random = new Random(seed);
-        var time = new ManualTime(new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero));
+        var time = new ManualClock(new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero));
         using IHost host = await QuotaGrainHost.StartAsync(time);
         SubscriptionLedger ledger = host.Services.GetRequiredService<SubscriptionLedger>();
         IQuotaGrain quota = host.Quota("tokens");

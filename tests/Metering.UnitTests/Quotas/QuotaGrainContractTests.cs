@@ -4,6 +4,7 @@ using Metering.Grains.Catalog;
 using Metering.Grains.Events;
 using Metering.Grains.Quotas;
 using Metering.QuotaTesting;
+using Metering.Testing;
 using Metering.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -32,7 +33,7 @@ public sealed class QuotaGrainContractTests
     [Fact]
     public async Task A_quota_on_a_missing_meter_or_subscription_is_refused_and_everything_answers_not_configured()
     {
-        using IHost host = await QuotaGrainHost.StartAsync(new ManualTime(s_now));
+        using IHost host = await QuotaGrainHost.StartAsync(new ManualClock(s_now));
         foreach ((IQuotaGrain quota, string meter, string subscription) in new[] { (host.Quota("nope"), "nope", "sub_1"), (host.Quota("calls", "sub_gone"), "calls", "sub_gone") })
         {
             var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => quota.SetAsync(Hourly(3)));
@@ -56,7 +57,7 @@ public sealed class QuotaGrainContractTests
     [Fact]
     public async Task The_first_set_registers_the_meter_and_asks_the_subscription_to_pass_its_events_on_and_a_second_set_does_not()
     {
-        using IHost host = await QuotaGrainHost.StartAsync(new ManualTime(s_now));
+        using IHost host = await QuotaGrainHost.StartAsync(new ManualClock(s_now));
         IQuotaGrain quota = host.Quota("tokens");
         QuotaView set = await quota.SetAsync(Hourly(10));
         Assert.Equal((10m, 0m, 10m, T("2026-11-21T11:00:00Z"), true), (set.Limit, set.Used, set.Remaining, set.ResetsAt, set.Allowed));
@@ -72,7 +73,7 @@ public sealed class QuotaGrainContractTests
     [Fact]
     public async Task Activation_counts_the_windows_events_from_the_log_and_skips_them_when_they_are_passed_on_again()
     {
-        var time = new ManualTime(s_now);
+        var time = new ManualClock(s_now);
         using IHost host = await QuotaGrainHost.StartAsync(time);
         ScriptedQuotaStore store = Service<ScriptedQuotaStore>(host);
         store.Events.AddRange([Tokens(1, 4, T("2026-11-21T09:59:59Z")), Tokens(2, 5, T("2026-11-21T10:00:00Z")), Tokens(3, 6, T("2026-11-21T10:10:00Z"), counts: false), Tokens(7, 7, T("2026-11-21T10:20:00Z"))]);
@@ -106,7 +107,7 @@ public sealed class QuotaGrainContractTests
     [Fact]
     public async Task Credits_count_only_what_is_committed_after_the_logs_last_sequence_when_set()
     {
-        using IHost host = await QuotaGrainHost.StartAsync(new ManualTime(s_now));
+        using IHost host = await QuotaGrainHost.StartAsync(new ManualClock(s_now));
         Service<ScriptedQuotaStore>(host).LastSeq = 5;
         Service<SubscriptionLedger>(host).Seq = 5;
         IQuotaGrain quota = host.Quota("tokens");
@@ -121,7 +122,7 @@ public sealed class QuotaGrainContractTests
     [Fact]
     public async Task A_denial_is_audited_with_the_request_and_the_window_it_was_judged_in()
     {
-        using IHost host = await QuotaGrainHost.StartAsync(new ManualTime(s_now));
+        using IHost host = await QuotaGrainHost.StartAsync(new ManualClock(s_now));
         IQuotaGrain quota = host.Quota("tokens");
         await quota.SetAsync(Hourly(10));
         Assert.Equal(ConsumeStatus.Allowed, (await Consume(quota, "a", 7)).Status);
@@ -138,7 +139,7 @@ public sealed class QuotaGrainContractTests
     [Fact]
     public async Task A_consume_the_log_cannot_record_fails_holds_nothing_back_and_can_be_retried()
     {
-        using IHost host = await QuotaGrainHost.StartAsync(new ManualTime(s_now));
+        using IHost host = await QuotaGrainHost.StartAsync(new ManualClock(s_now));
         SubscriptionLedger ledger = Service<SubscriptionLedger>(host);
         IQuotaGrain quota = host.Quota("tokens");
         await quota.SetAsync(Hourly(10));
@@ -155,7 +156,7 @@ public sealed class QuotaGrainContractTests
     [Fact]
     public async Task While_a_consume_is_being_recorded_it_counts_for_checks_and_for_others_and_its_retry_waits_for_its_answer()
     {
-        using IHost host = await QuotaGrainHost.StartAsync(new ManualTime(s_now));
+        using IHost host = await QuotaGrainHost.StartAsync(new ManualClock(s_now));
         SubscriptionLedger ledger = Service<SubscriptionLedger>(host);
         IQuotaGrain quota = host.Quota("tokens");
         await quota.SetAsync(Hourly(10));
@@ -184,7 +185,7 @@ public sealed class QuotaGrainContractTests
     [Fact]
     public async Task An_answer_counts_the_consumes_still_being_recorded()
     {
-        using IHost host = await QuotaGrainHost.StartAsync(new ManualTime(s_now));
+        using IHost host = await QuotaGrainHost.StartAsync(new ManualClock(s_now));
         SubscriptionLedger ledger = Service<SubscriptionLedger>(host);
         IQuotaGrain quota = host.Quota("tokens");
         await quota.SetAsync(Hourly(10));
@@ -213,7 +214,7 @@ public sealed class QuotaGrainContractTests
     [Fact]
     public async Task Remembered_decisions_are_bounded_and_a_forgotten_denial_is_decided_afresh()
     {
-        using IHost host = await QuotaGrainHost.StartAsync(new ManualTime(s_now));
+        using IHost host = await QuotaGrainHost.StartAsync(new ManualClock(s_now));
         IQuotaGrain quota = host.Quota("tokens");
         await quota.SetAsync(Credits(0));
         Assert.Equal(ConsumeStatus.Denied, (await Consume(quota, "first", 5)).Status);
@@ -232,7 +233,7 @@ public sealed class QuotaGrainContractTests
     [Fact]
     public async Task A_denial_is_remembered_for_its_key_even_when_room_is_made_later()
     {
-        using IHost host = await QuotaGrainHost.StartAsync(new ManualTime(s_now));
+        using IHost host = await QuotaGrainHost.StartAsync(new ManualClock(s_now));
         IQuotaGrain quota = host.Quota("tokens");
         await quota.SetAsync(Credits(10));
         Assert.Equal(ConsumeStatus.Allowed, (await Consume(quota, "a", 8)).Status);
@@ -246,7 +247,7 @@ public sealed class QuotaGrainContractTests
     [Fact]
     public async Task An_adjustment_applies_to_the_balance_refilled_since_and_outlives_the_activation()
     {
-        var time = new ManualTime(s_now);
+        var time = new ManualClock(s_now);
         using IHost host = await QuotaGrainHost.StartAsync(time);
         IQuotaGrain quota = host.Quota("tokens");
         await quota.SetAsync(new QuotaDefinition(50, QuotaPeriod.None, QuotaOverflow.Block, new QuotaRefill(40, RefillInterval.Day)));
@@ -264,7 +265,7 @@ public sealed class QuotaGrainContractTests
     [Fact]
     public async Task A_quota_whose_meter_is_deleted_answers_not_configured_once_activated_again()
     {
-        using IHost host = await QuotaGrainHost.StartAsync(new ManualTime(s_now));
+        using IHost host = await QuotaGrainHost.StartAsync(new ManualClock(s_now));
         IQuotaGrain quota = host.Quota("tokens");
         await quota.SetAsync(Hourly(10));
         ((FixedCatalog)Service<ICatalogReader>(host)).Removed.Add("tokens");
@@ -278,7 +279,7 @@ public sealed class QuotaGrainContractTests
     [Fact]
     public async Task Adjusting_credits_of_a_windowed_quota_changes_nothing()
     {
-        using IHost host = await QuotaGrainHost.StartAsync(new ManualTime(s_now));
+        using IHost host = await QuotaGrainHost.StartAsync(new ManualClock(s_now));
         IQuotaGrain quota = host.Quota("tokens");
         await quota.SetAsync(Hourly(10));
         await Consume(quota, "a", 4);
@@ -291,7 +292,7 @@ public sealed class QuotaGrainContractTests
     [Fact]
     public async Task A_consume_on_a_nested_value_property_records_the_amount_at_that_path()
     {
-        using IHost host = await QuotaGrainHost.StartAsync(new ManualTime(s_now));
+        using IHost host = await QuotaGrainHost.StartAsync(new ManualClock(s_now));
         IQuotaGrain quota = host.Quota("nested");
         await quota.SetAsync(Hourly(100));
         Assert.Equal(88, (await Consume(quota, "a", 12)).Remaining);
@@ -305,7 +306,7 @@ public sealed class QuotaGrainContractTests
     [Fact]
     public async Task A_set_that_loses_a_race_on_the_stored_state_drops_the_activation_which_then_reads_the_winner()
     {
-        using IHost host = await QuotaGrainHost.StartAsync(new ManualTime(s_now));
+        using IHost host = await QuotaGrainHost.StartAsync(new ManualClock(s_now));
         IQuotaGrain quota = host.Quota("tokens");
         await quota.SetAsync(Hourly(10));
 

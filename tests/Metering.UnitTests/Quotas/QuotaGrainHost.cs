@@ -42,16 +42,6 @@ public static class QuotaGrainHost
         => host.Services.GetRequiredService<IGrainFactory>().GetGrain<IQuotaGrain>(QuotaKey.Of(Tenant, subscriptionId, meter));
 }
 
-/// <summary>A clock that moves only when told.</summary>
-public sealed class ManualTime(DateTimeOffset start) : TimeProvider
-{
-    private DateTimeOffset _now = start;
-
-    public override DateTimeOffset GetUtcNow() => _now;
-
-    public void Set(DateTimeOffset now) => _now = now;
-}
-
 /// <summary>One subscription (sub_1) with a count meter (calls), a sum meter (tokens) and a sum of a nested property (nested).</summary>
 internal sealed class FixedCatalog : ICatalogReader
 {

@@ -1,5 +1,6 @@
 using Metering.Grains.Quotas;
 using Metering.QuotaTesting;
+using Metering.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Metering.Grains.Audit;
@@ -16,7 +17,7 @@ public sealed class QuotaGrainTests
     [Fact]
     public async Task An_hourly_window_rolls_at_the_hour_of_server_time()
     {
-        var time = new ManualTime(T("2026-11-21T10:59:30Z"));
+        var time = new ManualClock(T("2026-11-21T10:59:30Z"));
         using IHost host = await QuotaGrainHost.StartAsync(time);
         IQuotaGrain quota = host.Quota();
         await quota.SetAsync(new QuotaDefinition(3, QuotaPeriod.Hour, QuotaOverflow.Block, null));
@@ -43,7 +44,7 @@ public sealed class QuotaGrainTests
     [Fact]
     public async Task Credits_refill_to_the_amount_at_each_utc_day()
     {
-        var time = new ManualTime(T("2026-11-21T18:00:00Z"));
+        var time = new ManualClock(T("2026-11-21T18:00:00Z"));
         using IHost host = await QuotaGrainHost.StartAsync(time);
         IQuotaGrain quota = host.Quota("tokens");
         await quota.SetAsync(new QuotaDefinition(50, QuotaPeriod.None, QuotaOverflow.Block, new QuotaRefill(40, RefillInterval.Day)));
@@ -62,7 +63,7 @@ public sealed class QuotaGrainTests
     [Fact]
     public async Task Concurrent_consumes_of_one_grain_never_pass_the_limit_and_retries_count_once()
     {
-        using IHost host = await QuotaGrainHost.StartAsync(new ManualTime(T("2026-11-21T10:00:00Z")));
+        using IHost host = await QuotaGrainHost.StartAsync(new ManualClock(T("2026-11-21T10:00:00Z")));
         IQuotaGrain quota = host.Quota("tokens");
         await quota.SetAsync(new QuotaDefinition(100, QuotaPeriod.Day, QuotaOverflow.Block, null));
         // 60 distinct requests of 7 plus each one sent twice at once: 14 fit (98), and every copy gets its original's decision.
