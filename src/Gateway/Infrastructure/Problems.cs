@@ -42,6 +42,11 @@ public sealed record ApiError(int Status, string Code, string Detail, IReadOnlyD
         public const string NotFound = "NOT_FOUND";
         public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
         public const string AmountOutOfRange = "AMOUNT_OUT_OF_RANGE";
+        public const string SignatureInvalid = "SIGNATURE_INVALID";
+        public const string SignatureRequired = "SIGNATURE_REQUIRED";
+        public const string SignatureSubjectMismatch = "SIGNATURE_SUBJECT_MISMATCH";
+        public const string NonceReused = "NONCE_REUSED";
+        public const string SignatureAlgorithmUnsupported = "SIGNATURE_ALGORITHM_UNSUPPORTED";
     }
 }
 
@@ -71,6 +76,11 @@ public static class Problems
         ["INVOICE_NOT_DRAFT"] = "Invoice is not a draft",
         ["INVOICE_VOIDED"] = "Invoice is voided",
         ["RERATING_IN_PROGRESS"] = "Re-rating in progress",
+        [ApiError.Codes.SignatureInvalid] = "Invalid signature",
+        [ApiError.Codes.SignatureRequired] = "Signature required",
+        [ApiError.Codes.SignatureSubjectMismatch] = "Key not registered for the subject",
+        [ApiError.Codes.NonceReused] = "Nonce reused",
+        [ApiError.Codes.SignatureAlgorithmUnsupported] = "Signature algorithm unsupported",
         [ApiError.Codes.AmountOutOfRange] = "Amount out of range",
     };
 
@@ -79,7 +89,7 @@ public static class Problems
         var body = new Dictionary<string, object?>
         {
             ["type"] = "https://metering.dev/errors/" + error.Code.ToLowerInvariant().Replace('_', '-'),
-            ["title"] = s_titles.GetValueOrDefault(error.Code) ?? Signing.SignatureProblems.Titles.GetValueOrDefault(error.Code, error.Code),
+            ["title"] = s_titles.GetValueOrDefault(error.Code, error.Code),
             ["status"] = error.Status,
             ["code"] = error.Code,
             ["detail"] = error.Detail,

@@ -44,6 +44,9 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, SecretProtector
 
     private readonly ConcurrentDictionary<string, TenantSigning> _cache = new(StringComparer.Ordinal);
 
+    // Bumped by every change of a tenant's keys or policy: a read that began before the change does not refill the cache.
+    private readonly ConcurrentDictionary<string, long> _generations = new(StringComparer.Ordinal);
+
     /// <summary>A tenant's signing keys (with their secrets decrypted) and policy, as read at <see cref="ReadAt"/>.</summary>
     public sealed record TenantSigning(IReadOnlyDictionary<string, SigningKey> Keys, SignaturePolicy Policy, long ReadAt);
 
@@ -54,7 +57,7 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, SecretProtector
         command.AddPositional(tenantId, key.Id, key.Algorithm.WireName(), key.Subjects.ToArray(),
             key.PublicKey is null ? DBNull.Value : Convert.ToBase64String(key.PublicKey), (object?)secret ?? DBNull.Value, key.CreatedAt);
         bool created = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
-        _cache.TryRemove(tenantId, out _);
+        Changed(tenantId);
         return created;
     }
 
@@ -63,7 +66,7 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, SecretProtector
         await using NpgsqlCommand command = dataSource.CreateCommand(RevokeKeySql);
         command.AddPositional(tenantId, id, time.GetUtcNow());
         bool found = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
-        _cache.TryRemove(tenantId, out _);
+        Changed(tenantId);
         return found;
     }
 
@@ -72,7 +75,7 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, SecretProtector
         await using NpgsqlCommand command = dataSource.CreateCommand(UpdatePolicySql);
         command.AddPositional(tenantId, policy.WireName());
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        _cache.TryRemove(tenantId, out _);
+        Changed(tenantId);
     }
 
     /// <summary>The tenant's keys (revoked ones included, marked) and policy, from the cache while it is fresh (unless
@@ -85,6 +88,7 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, SecretProtector
         }
 
         long readAt = time.GetTimestamp();
+        long generation = _generations.GetValueOrDefault(tenantId);
         var keys = new Dictionary<string, SigningKey>(StringComparer.Ordinal);
         SignaturePolicy policy = SignaturePolicy.VerifyIfPresent;
         await using NpgsqlCommand command = dataSource.CreateCommand(SelectSigningSql);
@@ -106,8 +110,18 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, SecretProtector
         }
 
         var read = new TenantSigning(keys, policy, readAt);
-        _cache[tenantId] = read;
+        if (_generations.GetValueOrDefault(tenantId) == generation)
+        {
+            _cache[tenantId] = read;
+        }
+
         return read;
+    }
+
+    private void Changed(string tenantId)
+    {
+        _generations.AddOrUpdate(tenantId, 1, (_, g) => g + 1);
+        _cache.TryRemove(tenantId, out _);
     }
 
     /// <summary>Claims each nonce for its key: true when it is new, or was claimed before by the same idempotency key (a
@@ -115,12 +129,6 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, SecretProtector
     public async Task<bool[]> ClaimNoncesAsync(string tenantId, IReadOnlyList<NonceClaim> claims, CancellationToken cancellationToken)
     {
         // Within one request, a nonce belongs to the first event that carries it.
-        var firstOwner = new Dictionary<(string, string), string>();
-        foreach (NonceClaim claim in claims)
-        {
-            firstOwner.TryAdd((claim.KeyId, claim.Nonce), claim.IdempotencyKey);
-        }
-
         NonceClaim[] distinct = claims.DistinctBy(c => (c.KeyId, c.Nonce)).ToArray();
         var inserted = new HashSet<(string, string)>();
         await using (NpgsqlCommand insert = dataSource.CreateCommand(ClaimNoncesSql))
@@ -136,7 +144,7 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, SecretProtector
 
         // What was not inserted was claimed before, perhaps by a request committed during this one: read it afresh.
         var conflicts = distinct.Where(c => !inserted.Contains((c.KeyId, c.Nonce))).ToList();
-        var owners = new Dictionary<(string, string), string>(firstOwner);
+        var owners = distinct.ToDictionary(c => (c.KeyId, c.Nonce), c => c.IdempotencyKey);
         if (conflicts.Count > 0)
         {
             await using NpgsqlCommand select = dataSource.CreateCommand(ClaimedNoncesSql);
