@@ -192,7 +192,7 @@ public static class EventValidator
 
         if (value.ValueKind == JsonValueKind.String && StorableText.Of(value, invalidUtf8IsReplaced: false) is { } fault)
         {
-            errors[name] = [StorableText.Describe(name, fault)];
+            errors[field] = [StorableText.Describe(field, fault)];
             return null;
         }
 
