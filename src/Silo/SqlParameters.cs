@@ -9,7 +9,7 @@ internal static class SqlParameters
     {
         foreach (object value in values)
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
+            command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value });
         }
     }
 }

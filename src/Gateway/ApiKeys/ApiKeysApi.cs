@@ -45,8 +45,13 @@ public static class ApiKeysApi
         return TypedResults.Json(CreatedApiKeyJson.Of(issued), Wire.Json, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<JsonHttpResult<ApiKeyList>> List(HttpContext http, ApiKeyStore store, CancellationToken ct)
-        => TypedResults.Json(new ApiKeyList((await store.ListAsync(http.Tenant(), ct)).Select(ApiKeyJson.Of).ToList()), Wire.Json);
+    private static async Task<Results<JsonHttpResult<PageJson<ApiKeyJson>>, Problem>> List([AsParameters] PageQuery query, HttpContext http, ApiKeyStore store, CancellationToken ct)
+    {
+        (Silo.Listing.PageRequest? page, ApiError? error) = query.Read();
+        return page is null
+            ? error!.ToProblem()
+            : TypedResults.Json(PageJson<ApiKeyJson>.Of(await store.ListAsync(http.Tenant(), page, ct), ApiKeyJson.Of), Wire.Json);
+    }
 
     /// <summary>Revokes at once on this silo and within <see cref="ApiKeyOptions.CacheMaxAge"/> on the others (see
     /// <see cref="ApiKeyAuthenticator"/>). Revoking a revoked key answers it unchanged; another tenant's key is 404.</summary>

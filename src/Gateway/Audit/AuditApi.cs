@@ -3,39 +3,40 @@ using Metering.Gateway.Infrastructure;
 using Metering.Grains.Audit;
 using Metering.Silo.ApiKeys;
 using Metering.Silo.Audit;
+using Metering.Silo.Listing;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Problem = Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<System.Collections.Generic.Dictionary<string, object?>>;
 
 namespace Metering.Gateway.Audit;
 
 public static class AuditApi
 {
-    public const int MaxLimit = 1000;
-
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
         app.MapGroup("/v1/audit-events").RequireApiKey().MapGet("/", List).RequireScope(ApiScopes.Read);
         return app;
     }
 
-    private static async Task<IResult> List(HttpContext http, PostgresAuditLog audit, CancellationToken ct)
+    /// <summary>The tenant's audit trail, newest first, of one action when <c>?action=</c> is given.</summary>
+    private static async Task<Results<JsonHttpResult<PageJson<object>>, Problem>> List([AsParameters] PageQuery query, [FromQuery(Name = "action")] string? action,
+        HttpContext http, PostgresAuditLog audit, CancellationToken ct)
     {
-        string? action = http.Request.Query["action"];
-        int limit = 100;
-        if (http.Request.Query.ContainsKey("limit") && (!int.TryParse(http.Request.Query["limit"], out limit) || limit is < 1 or > MaxLimit))
+        (PageRequest? page, ApiError? error) = query.Read();
+        if (page is null)
         {
-            return ApiError.Invalid("limit", $"'limit' must be 1 to {MaxLimit}.").ToResult();
+            return error!.ToProblem();
         }
 
-        IReadOnlyList<AuditEntry> entries = await audit.QueryAsync(http.Tenant(), string.IsNullOrEmpty(action) ? null : action, limit, ct);
-        return TypedResults.Json(new
+        Page<AuditEntry> entries = await audit.QueryAsync(http.Tenant(), string.IsNullOrEmpty(action) ? null : action, page, ct);
+        return TypedResults.Json(PageJson<object>.Of(entries, e => new
         {
-            data = entries.Select(e => new
-            {
-                at = Wire.Time(e.At),
-                action = e.Action,
-                actor = e.Actor,
-                subject = e.Subject,
-                details = JsonSerializer.Deserialize<JsonElement>(e.DetailsJson),
-            }),
-        }, Wire.Json);
+            id = e.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            at = Wire.Time(e.At),
+            action = e.Action,
+            actor = e.Actor,
+            subject = e.Subject,
+            details = JsonSerializer.Deserialize<JsonElement>(e.DetailsJson),
+        }), Wire.Json);
     }
 }

@@ -4,6 +4,10 @@ using Metering.Grains;
 using Metering.Grains.Pricing;
 using Metering.Silo.ApiKeys;
 using Metering.Silo.Billing;
+using Metering.Silo.Listing;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Problem = Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<System.Collections.Generic.Dictionary<string, object?>>;
 
 namespace Metering.Gateway.Billing;
 
@@ -23,10 +27,12 @@ public static class InvoicesApi
 
         RouteGroupBuilder runs = app.MapGroup("/v1/billing-runs").RequireApiKey();
         runs.MapPost("/", StartRun).RequireScope(ApiScopes.Manage);
+        runs.MapGet("/", ListRuns).RequireScope(ApiScopes.Read);
         runs.MapGet("/{id}", GetRun).RequireScope(ApiScopes.Read);
 
         RouteGroupBuilder rerating = app.MapGroup("/v1/rerating-jobs").RequireApiKey();
         rerating.MapPost("/", StartRerating).RequireScope(ApiScopes.Manage);
+        rerating.MapGet("/", ListRerating).RequireScope(ApiScopes.Read);
         rerating.MapGet("/{id}", GetRerating).RequireScope(ApiScopes.Read);
         return app;
     }
@@ -72,24 +78,32 @@ public static class InvoicesApi
             ? TypedResults.Json(json(found), Wire.Compact)
             : ApiError.NotFound($"{what} '{id}'").ToResult();
 
-    private static async Task<IResult> List(HttpContext http, BillingStore store, CancellationToken ct)
+    /// <summary><c>GET /v1/invoices?subscription_id=&amp;customer_id=&amp;status=&amp;period_from=&amp;period_to=</c>, in the order they were made.</summary>
+    private static async Task<Results<JsonHttpResult<PageJson<object>>, Problem>> List([AsParameters] PageQuery query, [AsParameters] InvoiceQuery filter,
+        HttpContext http, BillingStore store, CancellationToken ct)
     {
-        IQueryCollection q = http.Request.Query;
-        string? statusText = q["status"];
-        InvoiceStatus? status = null;
-        if (!string.IsNullOrEmpty(statusText))
+        (PageRequest? page, ApiError? error) = query.Read();
+        if (page is null)
         {
-            if (!WireName.TryParseWire(statusText, out InvoiceStatus parsed))
-            {
-                return ApiError.Invalid("status", "'status' must be draft, finalized or voided.").ToResult();
-            }
-
-            status = parsed;
+            return error!.ToProblem();
         }
 
-        string? subscription = q["subscription_id"];
-        IReadOnlyList<Invoice> invoices = await store.InvoicesAsync(http.Tenant(), string.IsNullOrEmpty(subscription) ? null : subscription, status, 1000, ct);
-        return TypedResults.Json(new { data = invoices.Select(InvoiceJson) }, Wire.Compact);
+        (InvoiceFilter? invoices, ApiError? invalid) = filter.Read();
+        return invoices is null
+            ? invalid!.ToProblem()
+            : TypedResults.Json(PageJson<object>.Of(await store.InvoicesAsync(http.Tenant(), invoices, page, ct), InvoiceJson), Wire.Compact);
+    }
+
+    private static async Task<Results<JsonHttpResult<PageJson<object>>, Problem>> ListRuns([AsParameters] PageQuery query, HttpContext http, BillingRunService runs, CancellationToken ct)
+    {
+        (PageRequest? page, ApiError? error) = query.Read();
+        return page is null ? error!.ToProblem() : TypedResults.Json(PageJson<object>.Of(await runs.ListAsync(http.Tenant(), page, ct), RunJson), Wire.Json);
+    }
+
+    private static async Task<Results<JsonHttpResult<PageJson<object>>, Problem>> ListRerating([AsParameters] PageQuery query, HttpContext http, ReratingService rerating, CancellationToken ct)
+    {
+        (PageRequest? page, ApiError? error) = query.Read();
+        return page is null ? error!.ToProblem() : TypedResults.Json(PageJson<object>.Of(await rerating.ListAsync(http.Tenant(), page, ct), ReratingJson), Wire.Json);
     }
 
     private static async Task<IResult> Command(string id, HttpContext http, Func<string, Guid, CancellationToken, Task<InvoiceOutcome>> command, CancellationToken ct)
@@ -122,7 +136,9 @@ public static class InvoicesApi
     }
 
     private static Task<IResult> GetRun(string id, HttpContext http, BillingRunService runs, CancellationToken ct)
-        => FindAsync(id, "Billing run", guid => runs.GetAsync(http.Tenant(), guid, ct), run => new
+        => FindAsync(id, "Billing run", guid => runs.GetAsync(http.Tenant(), guid, ct), RunJson);
+
+    private static object RunJson(BillingRun run) => new
         {
             id = run.Id,
             period_end_before = Wire.Time(run.PeriodEndBefore),
@@ -133,7 +149,7 @@ public static class InvoicesApi
             created = run.Created,
             created_at = Wire.Time(run.CreatedAt),
             completed_at = Wire.Time(run.CompletedAt),
-        });
+        };
 
     private static async Task<IResult> StartRerating(HttpContext http, ReratingService rerating, CancellationToken ct)
     {
@@ -168,7 +184,9 @@ public static class InvoicesApi
     }
 
     private static Task<IResult> GetRerating(string id, HttpContext http, ReratingService rerating, CancellationToken ct)
-        => FindAsync(id, "Re-rating job", guid => rerating.GetAsync(http.Tenant(), guid, ct), job => new
+        => FindAsync(id, "Re-rating job", guid => rerating.GetAsync(http.Tenant(), guid, ct), ReratingJson);
+
+    private static object ReratingJson(ReratingJob job) => new
         {
             id = job.Id,
             status = job.Status,
@@ -180,7 +198,7 @@ public static class InvoicesApi
             error = job.Error,
             created_at = Wire.Time(job.CreatedAt),
             completed_at = Wire.Time(job.CompletedAt),
-        });
+        };
 
     private static IResult Problem(InvoiceOutcome outcome) => outcome.Code switch
     {

@@ -7,6 +7,10 @@ using Metering.Grains.Pricing;
 using Metering.Silo.ApiKeys;
 using Metering.Silo.Billing;
 using Metering.Silo.Catalog;
+using Metering.Silo.Listing;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Problem = Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<System.Collections.Generic.Dictionary<string, object?>>;
 
 namespace Metering.Gateway.Billing;
 
@@ -20,6 +24,7 @@ public static class PricingApi
         v1.MapPost("/pricing/preview", Preview).RequireScope(ApiScopes.Read);
         v1.MapPost("/plans/{code}/prices", CreatePrice).RequireScope(ApiScopes.Manage);
         v1.MapGet("/plans/{code}/prices", ListPrices).RequireScope(ApiScopes.Read);
+        v1.MapGet("/prices", ListAllPrices).RequireScope(ApiScopes.Read);
         return app;
     }
 
@@ -103,15 +108,26 @@ public static class PricingApi
         return TypedResults.Json(PriceJson(entry), Wire.Json, statusCode: 201);
     }
 
-    private static async Task<IResult> ListPrices(string code, HttpContext http, CatalogStore catalog, BillingStore store, CancellationToken ct)
+    private static async Task<Results<JsonHttpResult<PageJson<object>>, Problem>> ListPrices(string code, [AsParameters] PageQuery query, HttpContext http,
+        CatalogStore catalog, BillingStore store, CancellationToken ct)
     {
         string tenant = http.Tenant();
         if (await catalog.GetPlanAsync(tenant, code, ct) is null)
         {
-            return ApiError.NotFound($"Plan '{code}'").ToResult();
+            return ApiError.NotFound($"Plan '{code}'").ToProblem();
         }
 
-        return TypedResults.Json(new { data = (await store.PricesAsync(tenant, code, ct)).Select(PriceJson) }, Wire.Json);
+        return await ListAllPrices(query, code, null, http, store, ct);
+    }
+
+    /// <summary><c>GET /v1/prices?plan=&amp;meter=</c>: every price book entry of the tenant, in the order they were made.</summary>
+    private static async Task<Results<JsonHttpResult<PageJson<object>>, Problem>> ListAllPrices([AsParameters] PageQuery query,
+        [FromQuery(Name = "plan")] string? plan, [FromQuery(Name = "meter")] string? meter, HttpContext http, BillingStore store, CancellationToken ct)
+    {
+        (PageRequest? page, ApiError? error) = query.Read();
+        return page is null
+            ? error!.ToProblem()
+            : TypedResults.Json(PageJson<object>.Of(await store.PricesAsync(http.Tenant(), plan, meter, page, ct), PriceJson), Wire.Json);
     }
 
     /// <summary>The price the body's model and properties give (the properties as sent, to be stored), or null with the

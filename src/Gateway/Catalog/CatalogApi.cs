@@ -4,6 +4,9 @@ using Metering.Grains;
 using Metering.Grains.Catalog;
 using Metering.Silo.ApiKeys;
 using Metering.Silo.Catalog;
+using Metering.Silo.Listing;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Problem = Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<System.Collections.Generic.Dictionary<string, object?>>;
 
 namespace Metering.Gateway.Catalog;
 
@@ -17,10 +20,13 @@ public static partial class CatalogApi
         v1.MapGet("/meters", ListMeters).RequireScope(ApiScopes.Read);
         v1.MapGet("/meters/{code}", GetMeter).RequireScope(ApiScopes.Read);
         v1.MapPost("/customers", CreateCustomer).RequireScope(ApiScopes.Manage);
+        v1.MapGet("/customers", ListCustomers).RequireScope(ApiScopes.Read);
         v1.MapGet("/customers/{id}", GetCustomer).RequireScope(ApiScopes.Read);
         v1.MapPost("/plans", CreatePlan).RequireScope(ApiScopes.Manage);
+        v1.MapGet("/plans", ListPlans).RequireScope(ApiScopes.Read);
         v1.MapGet("/plans/{code}", GetPlan).RequireScope(ApiScopes.Read);
         v1.MapPost("/subscriptions", CreateSubscription).RequireScope(ApiScopes.Manage);
+        v1.MapGet("/subscriptions", ListSubscriptions).RequireScope(ApiScopes.Read);
         v1.MapGet("/subscriptions/{id}", GetSubscription).RequireScope(ApiScopes.Read);
         return app;
     }
@@ -77,21 +83,30 @@ public static partial class CatalogApi
             : new ApiError(409, "ALREADY_EXISTS", $"Meter '{code}' exists.").ToResult();
     }
 
-    private static async Task<IResult> ListMeters(HttpContext http, CatalogStore catalog, CancellationToken ct)
-        => TypedResults.Json(new { data = (await catalog.GetMetersAsync(http.Tenant(), ct)).Meters.Select(MeterJson) }, Wire.Json);
+    private static async Task<Results<JsonHttpResult<PageJson<object>>, Problem>> ListMeters([AsParameters] PageQuery query, HttpContext http, CatalogStore catalog, CancellationToken ct)
+    {
+        (PageRequest? page, ApiError? error) = query.Read();
+        return page is null
+            ? error!.ToProblem()
+            : TypedResults.Json(PageJson<object>.Of(await catalog.ListMetersAsync(http.Tenant(), page, ct), MeterJson), Wire.Json);
+    }
 
     private static async Task<IResult> GetMeter(string code, HttpContext http, CatalogStore catalog, CancellationToken ct)
         => (await catalog.GetMetersAsync(http.Tenant(), ct)).Find(code) is { } meter
             ? TypedResults.Json(MeterJson(meter), Wire.Json)
             : ApiError.NotFound($"Meter '{code}'").ToResult();
 
-    private static object MeterJson(Meter m) => new
+    internal static object MeterJson(Meter m) => new
     {
         code = m.Code,
+        name = m.Name,
+        description = m.Description,
         event_type = m.EventType,
         aggregation = m.Aggregation.ToWire(),
         value_property = m.ValueProperty,
         group_by = m.GroupBy,
+        status = m.ArchivedAt is null ? "active" : "archived",
+        archived_at = Wire.Time(m.ArchivedAt),
         created_at = Wire.Time(m.CreatedAt),
     };
 
@@ -123,17 +138,27 @@ public static partial class CatalogApi
             : new ApiError(409, "ALREADY_EXISTS", $"Customer '{id}' exists.").ToResult();
     }
 
+    private static async Task<Results<JsonHttpResult<PageJson<object>>, Problem>> ListCustomers([AsParameters] PageQuery query, HttpContext http, CatalogStore catalog, CancellationToken ct)
+    {
+        (PageRequest? page, ApiError? error) = query.Read();
+        return page is null
+            ? error!.ToProblem()
+            : TypedResults.Json(PageJson<object>.Of(await catalog.ListCustomersAsync(http.Tenant(), page, ct), CustomerJson), Wire.Json);
+    }
+
     private static async Task<IResult> GetCustomer(string id, HttpContext http, CatalogStore catalog, CancellationToken ct)
         => await catalog.GetCustomerAsync(http.Tenant(), id, ct) is { } customer
             ? TypedResults.Json(CustomerJson(customer), Wire.Json)
             : ApiError.NotFound($"Customer '{id}'").ToResult();
 
-    private static object CustomerJson(Customer c) => new
+    internal static object CustomerJson(Customer c) => new
     {
         id = c.Id,
         name = c.Name,
+        email = c.Email,
         currency = c.Currency,
         tax_rate = Wire.Decimal(c.TaxRate),
+        metadata = System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.JsonElement>(c.MetadataJson),
         created_at = Wire.Time(c.CreatedAt),
     };
 
@@ -149,6 +174,8 @@ public static partial class CatalogApi
         string? currency = body.String("currency", true, 3, CurrencyPattern().IsMatch, "'currency' must be an ISO 4217 code such as USD.");
         string? intervalText = body.String("interval", true, 16);
         decimal fixedFee = body.Decimal("fixed_fee", false, 0m) ?? 0m;
+        Proration proration = Proration.None;
+        body.String("proration", false, 16, v => WireName.TryParseWire(v, out proration), "'proration' must be none or daily.");
         BillingInterval interval = BillingInterval.Month;
         if (intervalText is not null && !WireName.TryParseWire(intervalText, out interval))
         {
@@ -160,10 +187,18 @@ public static partial class CatalogApi
             return body.Error.ToResult();
         }
 
-        var plan = new Plan(code!, currency!, interval, fixedFee, catalog.Now);
+        var plan = new Plan(code!, currency!, interval, fixedFee, catalog.Now, proration);
         return await catalog.CreatePlanAsync(http.Tenant(), plan, ct) == CreateResult.Created
             ? TypedResults.Json(PlanJson(plan), Wire.Json, statusCode: 201)
             : new ApiError(409, "ALREADY_EXISTS", $"Plan '{code}' exists.").ToResult();
+    }
+
+    private static async Task<Results<JsonHttpResult<PageJson<object>>, Problem>> ListPlans([AsParameters] PageQuery query, HttpContext http, CatalogStore catalog, CancellationToken ct)
+    {
+        (PageRequest? page, ApiError? error) = query.Read();
+        return page is null
+            ? error!.ToProblem()
+            : TypedResults.Json(PageJson<object>.Of(await catalog.ListPlansAsync(http.Tenant(), page, ct), PlanJson), Wire.Json);
     }
 
     private static async Task<IResult> GetPlan(string code, HttpContext http, CatalogStore catalog, CancellationToken ct)
@@ -171,12 +206,13 @@ public static partial class CatalogApi
             ? TypedResults.Json(PlanJson(plan), Wire.Json)
             : ApiError.NotFound($"Plan '{code}'").ToResult();
 
-    private static object PlanJson(Plan p) => new
+    internal static object PlanJson(Plan p) => new
     {
         code = p.Code,
         currency = p.Currency,
         interval = p.Interval.ToWire(),
         fixed_fee = Wire.Decimal(p.FixedFee),
+        proration = p.Proration.ToWire(),
         created_at = Wire.Time(p.CreatedAt),
     };
 
@@ -231,12 +267,32 @@ public static partial class CatalogApi
         };
     }
 
+    /// <summary><c>GET /v1/subscriptions?customer_id=&amp;plan=&amp;status=active|ended</c>, in id order.</summary>
+    private static async Task<Results<JsonHttpResult<PageJson<object>>, Problem>> ListSubscriptions([AsParameters] PageQuery query, [AsParameters] SubscriptionFilter filter,
+        HttpContext http, CatalogStore catalog, CancellationToken ct)
+    {
+        (PageRequest? page, ApiError? error) = query.Read();
+        if (page is null)
+        {
+            return error!.ToProblem();
+        }
+
+        if (filter.Status is not (null or "active" or "ended"))
+        {
+            return ApiError.Invalid("status", "'status' must be active or ended.").ToProblem();
+        }
+
+        DateTimeOffset now = catalog.Now;
+        Page<Subscription> found = await catalog.ListSubscriptionsAsync(http.Tenant(), filter.CustomerId, filter.Plan, filter.Status, page, ct);
+        return TypedResults.Json(PageJson<object>.Of(found, s => SubscriptionJson(s, now)), Wire.Json);
+    }
+
     private static async Task<IResult> GetSubscription(string id, HttpContext http, CatalogStore catalog, CancellationToken ct)
         => await catalog.GetSubscriptionAsync(http.Tenant(), id, ct) is { } subscription
             ? TypedResults.Json(SubscriptionJson(subscription, catalog.Now), Wire.Json)
             : ApiError.NotFound($"Subscription '{id}'").ToResult();
 
-    private static object SubscriptionJson(Subscription s, DateTimeOffset now)
+    internal static object SubscriptionJson(Subscription s, DateTimeOffset now)
     {
         BillingPeriod period = s.PeriodAt(now);
         return new
@@ -244,7 +300,9 @@ public static partial class CatalogApi
             id = s.Id,
             customer_id = s.CustomerId,
             plan = s.PlanCode,
+            status = s.HasEndedBy(now) ? "ended" : "active",
             started_at = Wire.Time(s.StartedAt),
+            ended_at = Wire.Time(s.EndedAt),
             subjects = s.Subjects,
             current_period = new { start = Wire.Time(period.Start), end = Wire.Time(period.End) },
         };

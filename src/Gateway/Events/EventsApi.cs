@@ -144,10 +144,10 @@ public sealed class EventIngestor(CatalogStore catalog, IGrainFactory grains, Ga
         var bySubscription = new Dictionary<string, (List<IncomingEvent> Events, List<int> Index)>(StringComparer.Ordinal);
         for (int i = 0; i < events.Count; i++)
         {
-            string? subscription = await catalog.ResolveSubjectAsync(tenant, events[i].Subject);
+            (string? subscription, ApiError? unresolved) = await Subjects.ResolveAsync(catalog, tenant, events[i].Subject, events[i].Timestamp, false, CancellationToken.None);
             if (subscription is null)
             {
-                results[i] = new EventResult(422, null, ApiError.UnknownSubject(events[i].Subject));
+                results[i] = new EventResult(unresolved!.Status, null, unresolved);
                 continue;
             }
 

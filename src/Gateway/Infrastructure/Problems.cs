@@ -13,6 +13,9 @@ public sealed record ApiError(int Status, string Code, string Detail, IReadOnlyD
 
     public static ApiError UnknownSubject(string subject) => new(422, "UNKNOWN_SUBJECT", $"No subscription has the subject '{subject}'.");
 
+    public static ApiError SubscriptionEnded(string subscriptionId)
+        => new(409, Codes.SubscriptionEnded, $"Subscription '{subscriptionId}' had ended by the event's time.", Extra: new { subscription_id = subscriptionId });
+
     public static readonly ApiError Unauthenticated = new(401, Codes.Unauthenticated, "A valid API key is required: Authorization: Bearer <key>.");
 
     public static readonly ApiError KeyRevoked = new(401, Codes.Unauthenticated, "This API key was revoked.");
@@ -47,6 +50,12 @@ public sealed record ApiError(int Status, string Code, string Detail, IReadOnlyD
         public const string SignatureSubjectMismatch = "SIGNATURE_SUBJECT_MISMATCH";
         public const string NonceReused = "NONCE_REUSED";
         public const string SignatureAlgorithmUnsupported = "SIGNATURE_ALGORITHM_UNSUPPORTED";
+        public const string SubscriptionEnded = "SUBSCRIPTION_ENDED";
+        public const string HasSubscriptions = "CUSTOMER_HAS_SUBSCRIPTIONS";
+        public const string CurrencyLocked = "CURRENCY_LOCKED";
+        public const string MeterHasEvents = "METER_HAS_EVENTS";
+        public const string EventsAfterEnd = "EVENTS_AFTER_END";
+        public const string PeriodClosed = "PERIOD_CLOSED";
     }
 }
 
@@ -82,6 +91,11 @@ public static class Problems
         [ApiError.Codes.NonceReused] = "Nonce reused",
         [ApiError.Codes.SignatureAlgorithmUnsupported] = "Signature algorithm unsupported",
         [ApiError.Codes.AmountOutOfRange] = "Amount out of range",
+        [ApiError.Codes.SubscriptionEnded] = "Subscription ended",
+        [ApiError.Codes.HasSubscriptions] = "Customer has subscriptions",
+        [ApiError.Codes.CurrencyLocked] = "Currency cannot change",
+        [ApiError.Codes.MeterHasEvents] = "Meter has events",
+        [ApiError.Codes.EventsAfterEnd] = "Events accepted after the end",
     };
 
     public static JsonHttpResult<Dictionary<string, object?>> Result(ApiError error)

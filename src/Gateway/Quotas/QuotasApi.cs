@@ -1,3 +1,4 @@
+using Metering.Gateway.Events;
 using Metering.Gateway.Infrastructure;
 using Metering.Grains;
 using Metering.Grains.Catalog;
@@ -5,6 +6,11 @@ using Metering.Grains.Quotas;
 using Metering.Runtime;
 using Metering.Silo.ApiKeys;
 using Metering.Silo.Catalog;
+using Metering.Silo.Listing;
+using Metering.Silo.Quotas;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Problem = Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<System.Collections.Generic.Dictionary<string, object?>>;
 
 namespace Metering.Gateway.Quotas;
 
@@ -14,10 +20,12 @@ public static class QuotasApi
     public static IEndpointRouteBuilder MapQuotasApi(this IEndpointRouteBuilder app)
     {
         RouteGroupBuilder subscriptionQuotas = app.MapGroup("/v1/subscriptions/{id}/quotas").RequireApiKey();
+        subscriptionQuotas.MapGet("/", ListOfSubscription).RequireScope(ApiScopes.Read);
         subscriptionQuotas.MapPut("/{meter}", PutQuota).RequireScope(ApiScopes.Manage);
         subscriptionQuotas.MapGet("/{meter}", GetQuota).RequireScope(ApiScopes.Read);
         subscriptionQuotas.MapPatch("/{meter}", AdjustCredits).RequireScope(ApiScopes.Manage);
         RouteGroupBuilder quotas = app.MapGroup("/v1/quotas").RequireApiKey();
+        quotas.MapGet("/", List).RequireScope(ApiScopes.Read);
         quotas.MapGet("/check", Check).RequireScope(ApiScopes.Read);
         // Consuming records usage: the call an authorization service makes inline, with the key it ingests with.
         quotas.MapPost("/consume", Consume).RequireScope(ApiScopes.Ingest);
@@ -89,6 +97,29 @@ public static class QuotasApi
         return view is null ? NoQuota(id, meter).ToResult() : TypedResults.Json(QuotaJson(id, view), Wire.Compact);
     }
 
+    /// <summary><c>GET /v1/quotas?subscription_id=</c>: the tenant's quotas with their current readings, by subscription and meter.</summary>
+    private static async Task<Results<JsonHttpResult<PageJson<object>>, Problem>> List([AsParameters] PageQuery query, [FromQuery(Name = "subscription_id")] string? subscriptionId,
+        HttpContext http, PostgresQuotaStore store, IGrainFactory grains, CancellationToken ct)
+    {
+        (PageRequest? page, ApiError? error) = query.Read();
+        if (page is null)
+        {
+            return error!.ToProblem();
+        }
+
+        string tenant = http.Tenant();
+        Page<QuotaEntry> entries = await store.ListAsync(tenant, string.IsNullOrEmpty(subscriptionId) ? null : subscriptionId, page, ct);
+        QuotaView?[] views = await Task.WhenAll(entries.Data.Select(q => grains.GetGrain<IQuotaGrain>(QuotaKey.Of(tenant, q.SubscriptionId, q.MeterCode)).CheckAsync(0)));
+        var data = entries.Data.Select((q, i) => views[i] is { } view ? QuotaJson(q.SubscriptionId, view) : new { subscription_id = q.SubscriptionId, meter = q.MeterCode }).ToList();
+        return TypedResults.Json(new PageJson<object>(data, entries.HasMore, entries.NextCursor), Wire.Compact);
+    }
+
+    private static async Task<Results<JsonHttpResult<PageJson<object>>, Problem>> ListOfSubscription(string id, [AsParameters] PageQuery query, HttpContext http,
+        CatalogStore catalog, PostgresQuotaStore store, IGrainFactory grains, CancellationToken ct)
+        => await catalog.GetSubscriptionAsync(http.Tenant(), id, ct) is null
+            ? ApiError.NotFound($"Subscription '{id}'").ToProblem()
+            : await List(query, id, http, store, grains, ct);
+
     private static async Task<IResult> AdjustCredits(string id, string meter, HttpContext http, CatalogStore catalog, IGrainFactory grains, CancellationToken ct)
     {
         (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
@@ -143,10 +174,10 @@ public static class QuotasApi
         }
 
         string tenant = http.Tenant();
-        string? subscription = await catalog.ResolveSubjectAsync(tenant, subject, ct);
+        (string? subscription, ApiError? unresolved) = await Subjects.ResolveAsync(catalog, tenant, subject, catalog.Now, false, ct);
         if (subscription is null)
         {
-            return ApiError.UnknownSubject(subject).ToResult();
+            return unresolved!.ToResult();
         }
 
         (ApiError? missing, _) = await FindAsync(tenant, subscription, meter, catalog, ct);
@@ -196,10 +227,10 @@ public static class QuotasApi
         }
 
         string tenant = http.Tenant();
-        string? subscription = await catalog.ResolveSubjectAsync(tenant, subject!, ct);
+        (string? subscription, ApiError? unresolved) = await Subjects.ResolveAsync(catalog, tenant, subject!, catalog.Now, false, ct);
         if (subscription is null)
         {
-            return ApiError.UnknownSubject(subject!).ToResult();
+            return unresolved!.ToResult();
         }
 
         (ApiError? missing, Meter? meter) = await FindAsync(tenant, subscription, meterCode!, catalog, ct);

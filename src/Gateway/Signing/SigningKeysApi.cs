@@ -127,10 +127,16 @@ public static class SigningKeysApi
     private static string? Member(JsonElement json, string name)
         => json.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private static async Task<IResult> List(HttpContext http, SigningKeyStore store, CancellationToken ct)
+    private static async Task<IResult> List([AsParameters] PageQuery query, HttpContext http, SigningKeyStore store, CancellationToken ct)
     {
+        (Silo.Listing.PageRequest? page, ApiError? error) = query.Read();
+        if (page is null)
+        {
+            return error!.ToResult();
+        }
+
         SigningKeyStore.TenantSigning signing = await store.ForTenantAsync(http.Tenant(), ct, fresh: true);
-        return TypedResults.Json(new { data = signing.Keys.Values.Select(View) }, Wire.Compact);
+        return TypedResults.Json(PageJson<object>.Of(Silo.Listing.Pages.Of(signing.Keys.Values, page, k => k.Id), View), Wire.Compact);
     }
 
     private static async Task<IResult> Get(string id, HttpContext http, SigningKeyStore store, CancellationToken ct)

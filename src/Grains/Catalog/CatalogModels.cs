@@ -13,6 +13,15 @@ public enum Aggregation
     Latest,
 }
 
+public enum Proration
+{
+    /// <summary>A partial period's fixed fee is charged in full.</summary>
+    None,
+
+    /// <summary>A partial period's fixed fee is charged for the days it covers (a day begun counts whole) over the days of the full period.</summary>
+    Daily,
+}
+
 public enum BillingInterval
 {
     Day,
@@ -21,10 +30,15 @@ public enum BillingInterval
     Year,
 }
 
-/// <summary>A meter: which events it counts and how. <see cref="ValuePath"/> is the dot path split into segments.</summary>
-public sealed record Meter(string Code, string EventType, Aggregation Aggregation, string? ValueProperty, IReadOnlyList<string> GroupBy, DateTimeOffset CreatedAt)
+/// <summary>A meter: which events it counts and how. <see cref="ValuePath"/> is the dot path split into segments. An archived
+/// meter counts no event stamped at or after <see cref="ArchivedAt"/>, and keeps what it counted before.</summary>
+public sealed record Meter(string Code, string EventType, Aggregation Aggregation, string? ValueProperty, IReadOnlyList<string> GroupBy, DateTimeOffset CreatedAt,
+    string? Name = null, string? Description = null, DateTimeOffset? ArchivedAt = null)
 {
     public IReadOnlyList<string> ValuePath { get; } = ValueProperty is null ? [] : ValueProperty.Split('.');
+
+    /// <summary>Whether an event stamped at <paramref name="timestamp"/> is counted at all (the meter was not archived by then).</summary>
+    public bool CountsAt(DateTimeOffset timestamp) => ArchivedAt is not { } archived || timestamp < archived;
 }
 
 /// <summary>The meters of a tenant, with a fingerprint that changes whenever they do.</summary>
@@ -39,7 +53,7 @@ public sealed class TenantMeters
         foreach (Meter m in meters.OrderBy(m => m.Code, StringComparer.Ordinal))
         {
             text.Append(m.Code).Append('|').Append(m.EventType).Append('|').Append(m.Aggregation).Append('|')
-                .Append(m.ValueProperty).Append('|').AppendJoin(',', m.GroupBy).Append('\n');
+                .Append(m.ValueProperty).Append('|').AppendJoin(',', m.GroupBy).Append('|').Append(m.ArchivedAt?.UtcTicks).Append('\n');
         }
 
         Fingerprint = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
@@ -54,21 +68,68 @@ public sealed class TenantMeters
     public Meter? Find(string code) => Meters.FirstOrDefault(m => m.Code == code);
 }
 
-public sealed record Customer(string Id, string Name, string Currency, decimal TaxRate, DateTimeOffset CreatedAt);
+/// <summary>A customer. <see cref="MetadataJson"/> is a JSON object of the user's own keys.</summary>
+public sealed record Customer(string Id, string Name, string Currency, decimal TaxRate, DateTimeOffset CreatedAt, string? Email = null, string MetadataJson = "{}");
 
-public sealed record Plan(string Code, string Currency, BillingInterval Interval, decimal FixedFee, DateTimeOffset CreatedAt);
+public sealed record Plan(string Code, string Currency, BillingInterval Interval, decimal FixedFee, DateTimeOffset CreatedAt, Proration Proration = Proration.None);
 
-public sealed record Subscription(string Id, string CustomerId, string PlanCode, BillingInterval Interval, DateTimeOffset StartedAt, IReadOnlyList<string> Subjects, DateTimeOffset CreatedAt)
+/// <summary>A subscription. It ends at <see cref="EndedAt"/> when cancelled: its last period is cut there, and events stamped at
+/// or after it are refused. <see cref="Revision"/> grows with every change of its lifecycle.</summary>
+public sealed record Subscription(string Id, string CustomerId, string PlanCode, BillingInterval Interval, DateTimeOffset StartedAt, IReadOnlyList<string> Subjects, DateTimeOffset CreatedAt,
+    DateTimeOffset? EndedAt = null, long Revision = 0)
 {
-    public BillingPeriod PeriodAt(DateTimeOffset at) => BillingPeriod.At(StartedAt, Interval, at);
+    /// <summary>The period that contains <paramref name="at"/>, cut at the end (the last period for instants after it).</summary>
+    public BillingPeriod PeriodAt(DateTimeOffset at)
+    {
+        if (EndedAt is { } end && at >= end)
+        {
+            at = end.AddTicks(-1) < StartedAt ? StartedAt : end.AddTicks(-1);
+        }
+
+        return Cut(BillingPeriod.At(StartedAt, Interval, at));
+    }
+
+    /// <summary>The periods that end at or before <paramref name="before"/>, the last one cut at the end.</summary>
+    public IEnumerable<BillingPeriod> PeriodsEndedBy(DateTimeOffset before)
+    {
+        foreach (BillingPeriod period in BillingPeriod.EndedBy(StartedAt, Interval, before))
+        {
+            if (EndedAt is { } end && period.End >= end)
+            {
+                break;
+            }
+
+            yield return period;
+        }
+
+        if (EndedAt is { } ended && ended <= before && ended > StartedAt)
+        {
+            yield return BillingPeriod.At(StartedAt, Interval, ended.AddTicks(-1)) with { End = ended, Last = true };
+        }
+    }
+
+    /// <summary>The full period a (possibly cut) period belongs to: what proration divides by.</summary>
+    public BillingPeriod FullPeriodOf(BillingPeriod period) => BillingPeriod.At(StartedAt, Interval, period.Start);
+
+    public bool HasEndedBy(DateTimeOffset at) => EndedAt is { } end && end <= at;
+
+    private BillingPeriod Cut(BillingPeriod period) => EndedAt is { } end && end <= period.End && end > period.Start ? period with { End = end, Last = true } : period;
 }
 
-/// <summary>A billing period [Start, End).</summary>
-public readonly record struct BillingPeriod(DateTimeOffset Start, DateTimeOffset End)
+/// <summary>A billing period [Start, End); <see cref="Last"/> when it is a subscription's last, cut where it ended.</summary>
+public readonly record struct BillingPeriod(DateTimeOffset Start, DateTimeOffset End, bool Last = false)
 {
     /// <summary>The usage a period bills, as usage is kept: the whole UTC hours from the hour holding <see cref="Start"/> up to
-    /// the hour holding <see cref="End"/>. Consecutive periods tile exactly, and a period starting at 10:30 includes 10:00-11:00.</summary>
-    public (DateTimeOffset From, DateTimeOffset To) UsageHours => (Usage.UsageCalculator.HourOf(Start), Usage.UsageCalculator.HourOf(End));
+    /// the hour holding <see cref="End"/>. Consecutive periods tile exactly, and a period starting at 10:30 includes 10:00-11:00.
+    /// A last period also bills the hour holding its end: no period follows it, and no event stamped after the end is taken.</summary>
+    public (DateTimeOffset From, DateTimeOffset To) UsageHours
+    {
+        get
+        {
+            DateTimeOffset to = Usage.UsageCalculator.HourOf(End);
+            return (Usage.UsageCalculator.HourOf(Start), Last && to < End ? to.AddHours(1) : to);
+        }
+    }
 
     /// <summary>The period that contains <paramref name="at"/>; the first period for instants before the anchor.
     /// Periods repeat from the anchor: the k-th starts at anchor + k intervals, computed from the anchor each time, so a

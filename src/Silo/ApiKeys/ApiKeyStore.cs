@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Metering.Silo.Listing;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -22,7 +23,11 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource, [FromKeyedServices(
 
     private const string KeyColumns = "id, prefix, scopes, description, created_at, expires_at, last_used_at, revoked_at";
 
-    private const string ListSql = "SELECT " + KeyColumns + " FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id";
+    private const string ListSql = "SELECT " + KeyColumns + """
+         FROM api_keys WHERE tenant_id = $1
+          AND ($2::text IS NULL OR (created_at, id) > (SELECT created_at, id FROM api_keys WHERE tenant_id = $1 AND id::text = $2))
+        ORDER BY created_at, id LIMIT $3
+        """;
 
     private const string SelectSql = "SELECT " + KeyColumns + " FROM api_keys WHERE tenant_id = $1 AND id = $2";
 
@@ -86,13 +91,9 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource, [FromKeyedServices(
             OptionalTime(reader, 4), OptionalTime(reader, 5), ReadRateLimit(reader, 6));
     }
 
-    /// <summary>Every key of the tenant, revoked and expired ones too, oldest first.</summary>
-    public async Task<IReadOnlyList<ApiKey>> ListAsync(string tenantId, CancellationToken cancellationToken = default)
-    {
-        await using NpgsqlCommand command = dataSource.CreateCommand(ListSql);
-        command.AddPositional(tenantId);
-        return await ReadKeysAsync(command, cancellationToken).ConfigureAwait(false);
-    }
+    /// <summary>A page of the tenant's keys, revoked and expired ones too, oldest first.</summary>
+    public Task<Page<ApiKey>> ListAsync(string tenantId, PageRequest page, CancellationToken cancellationToken = default)
+        => Pages.ReadAsync(dataSource, ListSql, [tenantId], page, ReadKey, k => k.Id.ToString(), cancellationToken);
 
     /// <summary>Revokes the tenant's key now. A key of another tenant is <see cref="RevokeOutcome.NotFound"/>.</summary>
     public async Task<(RevokeOutcome Outcome, ApiKey? Key)> RevokeAsync(string tenantId, Guid keyId, CancellationToken cancellationToken = default)
@@ -159,11 +160,14 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource, [FromKeyedServices(
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            keys.Add(new ApiKey(reader.GetGuid(0), reader.GetString(1), ApiScopeNames.FromNames(reader.GetFieldValue<string[]>(2)),
-                reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4), OptionalTime(reader, 5), OptionalTime(reader, 6),
-                OptionalTime(reader, 7)));
+            keys.Add(ReadKey(reader));
         }
 
         return keys;
     }
+
+    private static ApiKey ReadKey(NpgsqlDataReader reader)
+        => new(reader.GetGuid(0), reader.GetString(1), ApiScopeNames.FromNames(reader.GetFieldValue<string[]>(2)),
+            reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4), OptionalTime(reader, 5), OptionalTime(reader, 6),
+            OptionalTime(reader, 7));
 }

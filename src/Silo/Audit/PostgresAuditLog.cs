@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Metering.Grains.Audit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Metering.Silo.Listing;
 using Npgsql;
 
 namespace Metering.Silo.Audit;
@@ -17,10 +18,12 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource, ILogger<Postgr
         SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::jsonb[])
         """;
 
+    // Newest first; a cursor is an entry's id (text that is not one matches nothing).
     private const string QuerySql = """
-        SELECT at, action, actor, subject, details::text FROM audit_events
+        SELECT at, action, actor, subject, details::text, id FROM audit_events
         WHERE tenant_id = $1 AND ($2::text IS NULL OR action = $2)
-        ORDER BY id DESC LIMIT $3
+          AND ($3::text IS NULL OR id < (CASE WHEN $3 ~ '^[0-9]{1,18}$' THEN $3::bigint END))
+        ORDER BY id DESC LIMIT $4
         """;
 
     private readonly ConcurrentQueue<AuditEntry> _queue = new();
@@ -33,23 +36,15 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource, ILogger<Postgr
         _signal.Release();
     }
 
-    /// <summary>The newest <paramref name="limit"/> entries of a tenant, newest first, optionally of one action.</summary>
-    public async Task<IReadOnlyList<AuditEntry>> QueryAsync(string tenantId, string? action, int limit, CancellationToken cancellationToken = default)
+    /// <summary>A page of a tenant's entries, newest first, optionally of one action.</summary>
+    public async Task<Page<AuditEntry>> QueryAsync(string tenantId, string? action, PageRequest page, CancellationToken cancellationToken = default)
     {
         await FlushAsync(cancellationToken).ConfigureAwait(false);
-        await using NpgsqlCommand command = dataSource.CreateCommand(QuerySql);
-        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)action ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = limit });
-        var entries = new List<AuditEntry>();
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            entries.Add(new AuditEntry(tenantId, reader.GetFieldValue<DateTimeOffset>(0), reader.GetString(1), reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4)));
-        }
-
-        return entries;
+        return await Pages.ReadAsync(dataSource, QuerySql,
+            [tenantId, new NpgsqlParameter { Value = (object?)action ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text }], page,
+            reader => new AuditEntry(tenantId, reader.GetFieldValue<DateTimeOffset>(0), reader.GetString(1), reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4), reader.GetInt64(5)),
+            e => e.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes every queued entry.</summary>

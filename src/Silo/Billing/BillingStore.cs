@@ -3,6 +3,7 @@ using Metering.Grains;
 using Metering.Grains.Catalog;
 using Metering.Grains.Pricing;
 using Metering.Runtime;
+using Metering.Silo.Listing;
 using Npgsql;
 
 namespace Metering.Silo.Billing;
@@ -82,7 +83,15 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
 
     private const string ListInvoicesSql = "SELECT " + InvoiceColumns + """
          FROM invoices WHERE tenant_id = $1 AND ($2::text IS NULL OR subscription_id = $2) AND ($3::text IS NULL OR status = $3)
-        ORDER BY period_start DESC, created_at DESC LIMIT $4
+          AND ($4::text IS NULL OR customer_id = $4) AND ($5::timestamptz IS NULL OR period_start >= $5) AND ($6::timestamptz IS NULL OR period_end <= $6)
+          AND ($7::text IS NULL OR (created_at, id) > (SELECT created_at, id FROM invoices WHERE tenant_id = $1 AND id::text = $7))
+        ORDER BY created_at, id LIMIT $8
+        """;
+
+    private const string ListPricesSql = "SELECT " + PriceColumns + """
+         FROM prices WHERE tenant_id = $1 AND ($2::text IS NULL OR plan_code = $2) AND ($3::text IS NULL OR meter_code = $3)
+          AND ($4::text IS NULL OR (created_at, id) > (SELECT created_at, id FROM prices WHERE tenant_id = $1 AND id::text = $4))
+        ORDER BY created_at, id LIMIT $5
         """;
 
     private const string UpdateTotalsSql = """
@@ -185,17 +194,32 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
     public async Task<Invoice?> InvoiceAsync(string tenantId, Guid id, CancellationToken cancellationToken = default)
         => (await ReadInvoicesAsync(InvoiceSql, [tenantId, id], cancellationToken).ConfigureAwait(false)).FirstOrDefault();
 
-    public Task<IReadOnlyList<Invoice>> InvoicesAsync(string tenantId, string? subscriptionId, InvoiceStatus? status, int limit, CancellationToken cancellationToken = default)
+    /// <summary>Invoices in the order they were made, filtered by the fields of <paramref name="filter"/> that are set.</summary>
+    public async Task<Page<Invoice>> InvoicesAsync(string tenantId, InvoiceFilter filter, PageRequest page, CancellationToken cancellationToken = default)
     {
         var parameters = new NpgsqlParameter[]
         {
             new() { Value = tenantId },
-            new() { Value = (object?)subscriptionId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
-            new() { Value = status is null ? DBNull.Value : status.Value.ToWire(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
-            new() { Value = limit },
+            new() { Value = (object?)filter.SubscriptionId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+            new() { Value = filter.Status is null ? DBNull.Value : filter.Status.Value.ToWire(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+            new() { Value = (object?)filter.CustomerId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+            new() { Value = (object?)filter.PeriodFrom ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
+            new() { Value = (object?)filter.PeriodTo ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
+            new() { Value = (object?)page.After ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+            new() { Value = page.Limit + 1 },
         };
-        return ReadInvoicesAsync(ListInvoicesSql, parameters, cancellationToken);
+        IReadOnlyList<Invoice> rows = await ReadInvoicesAsync(ListInvoicesSql, parameters, cancellationToken).ConfigureAwait(false);
+        return Page<Invoice>.From(rows, page.Limit, i => i.Id.ToString());
     }
+
+    /// <summary>Price book entries in the order they were made, of one plan and meter when given.</summary>
+    public async Task<Page<PriceEntry>> PricesAsync(string tenantId, string? planCode, string? meterCode, PageRequest page, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<PriceEntry> rows = await ReadPricesAsync(ListPricesSql, [tenantId, Text(planCode), Text(meterCode), Text(page.After), page.Limit + 1], cancellationToken).ConfigureAwait(false);
+        return Page<PriceEntry>.From(rows, page.Limit, p => p.Id.ToString());
+    }
+
+    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text };
 
     /// <summary>Standard invoices of the customers whose period overlaps [from, to), drafts and finalized.</summary>
     public Task<IReadOnlyList<Invoice>> InvoicesInScopeAsync(string tenantId, IReadOnlyList<string> customerIds, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)

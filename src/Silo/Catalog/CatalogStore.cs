@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Metering.Grains;
 using Metering.Grains.Catalog;
 using Metering.Silo.ApiKeys;
+using Metering.Silo.Listing;
 using Npgsql;
 
 namespace Metering.Silo.Catalog;
@@ -20,24 +21,40 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
     private const string InsertTenantSql = "INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING";
     private const string InsertMeterSql = "INSERT INTO meters (tenant_id, code, event_type, aggregation, value_property, group_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
-    private const string SelectMetersSql = "SELECT code, event_type, aggregation, value_property, group_by, created_at FROM meters WHERE tenant_id = $1 ORDER BY code";
+    private const string SelectMetersSql = "SELECT code, event_type, aggregation, value_property, group_by, created_at, name, description, archived_at FROM meters WHERE tenant_id = $1 ORDER BY code";
     private const string InsertCustomerSql = "INSERT INTO customers (tenant_id, id, name, currency, tax_rate, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
-    private const string SelectCustomerSql = "SELECT id, name, currency, tax_rate, created_at FROM customers WHERE tenant_id = $1 AND id = $2";
-    private const string InsertPlanSql = "INSERT INTO plans (tenant_id, code, currency, billing_interval, fixed_fee, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
-    private const string SelectPlanSql = "SELECT code, currency, billing_interval, fixed_fee, created_at FROM plans WHERE tenant_id = $1 AND code = $2";
+    private const string CustomerColumns = "id, name, currency, tax_rate, created_at, email, metadata::text";
+    private const string SelectCustomerSql = "SELECT " + CustomerColumns + " FROM customers WHERE tenant_id = $1 AND id = $2";
+    private const string ListCustomersSql = "SELECT " + CustomerColumns + " FROM customers WHERE tenant_id = $1 AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3";
+    private const string InsertPlanSql = "INSERT INTO plans (tenant_id, code, currency, billing_interval, fixed_fee, created_at, proration) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
+    private const string PlanColumns = "code, currency, billing_interval, fixed_fee, created_at, proration";
+    private const string SelectPlanSql = "SELECT " + PlanColumns + " FROM plans WHERE tenant_id = $1 AND code = $2";
+    private const string ListPlansSql = "SELECT " + PlanColumns + " FROM plans WHERE tenant_id = $1 AND ($2::text IS NULL OR code > $2) ORDER BY code LIMIT $3";
     private const string InsertSubscriptionSql = "INSERT INTO subscriptions (tenant_id, id, customer_id, plan_code, started_at, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
-    private const string InsertSubjectsSql = "INSERT INTO subscription_subjects (tenant_id, subject, subscription_id) SELECT $1, s, $2 FROM unnest($3::text[]) s";
+    // A subject freed by an ended subscription is held by the new one from that end on.
+    private const string InsertSubjectsSql = """
+        INSERT INTO subscription_subjects (tenant_id, subject, subscription_id, valid_from)
+        SELECT $1, s, $2, coalesce((SELECT max(valid_to) FROM subscription_subjects x WHERE x.tenant_id = $1 AND x.subject = s), '-infinity')
+        FROM unnest($3::text[]) s
+        """;
     private const string SubscriptionsSql = """
         SELECT s.id, s.customer_id, s.plan_code, p.billing_interval, s.started_at, s.created_at,
-               coalesce((SELECT array_agg(subject ORDER BY subject) FROM subscription_subjects x WHERE x.tenant_id = s.tenant_id AND x.subscription_id = s.id), '{}')
+               coalesce((SELECT array_agg(DISTINCT subject ORDER BY subject) FROM subscription_subjects x WHERE x.tenant_id = s.tenant_id AND x.subscription_id = s.id), '{}'),
+               s.ended_at, s.revision
         FROM subscriptions s JOIN plans p ON p.tenant_id = s.tenant_id AND p.code = s.plan_code
         """;
     private const string SelectSubscriptionSql = SubscriptionsSql + " WHERE s.tenant_id = $1 AND s.id = $2";
     private const string SubscriptionsStartedBeforeSql = SubscriptionsSql + " WHERE s.tenant_id = $1 AND s.started_at < $2";
-    private const string SubjectSql = "SELECT subscription_id FROM subscription_subjects WHERE tenant_id = $1 AND subject = $2";
+    private const string ListSubscriptionsSql = SubscriptionsSql + """
+         WHERE s.tenant_id = $1 AND ($2::text IS NULL OR s.customer_id = $2) AND ($3::text IS NULL OR s.plan_code = $3)
+           AND ($4::text IS NULL OR ($4 = 'active') = (s.ended_at IS NULL OR s.ended_at > $5))
+           AND ($6::text IS NULL OR s.id > $6)
+         ORDER BY s.id LIMIT $7
+        """;
+    private const string SubjectHoldsSql = "SELECT subscription_id, valid_from, valid_to FROM subscription_subjects WHERE tenant_id = $1 AND subject = $2 ORDER BY valid_from";
 
     private readonly ConcurrentDictionary<string, TenantMeters> _meters = new();
-    private readonly ConcurrentDictionary<(string, string), string> _subscriptionBySubject = new();
+    private readonly ConcurrentDictionary<(string, string), SubjectHolds> _subjects = new();
     private readonly ConcurrentDictionary<(string, string), Subscription> _subscriptions = new();
 
     /// <summary>Creates a tenant with a new API key holding every tenant scope; null when the tenant exists.</summary>
@@ -89,8 +106,7 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                meters.Add(new Meter(reader.GetString(0), reader.GetString(1), WireName.ParseWire<Aggregation>(reader.GetString(2)), reader.IsDBNull(3) ? null : reader.GetString(3),
-                    reader.GetFieldValue<string[]>(4), reader.GetFieldValue<DateTimeOffset>(5)));
+                meters.Add(ReadMeter(reader));
             }
         }
 
@@ -111,15 +127,13 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
         await using NpgsqlCommand command = dataSource.CreateCommand(SelectCustomerSql);
         command.AddPositional(tenantId, id);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? new Customer(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetDecimal(3), reader.GetFieldValue<DateTimeOffset>(4))
-            : null;
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadCustomer(reader) : null;
     }
 
     public async Task<CreateResult> CreatePlanAsync(string tenantId, Plan plan, CancellationToken cancellationToken = default)
     {
         await using NpgsqlCommand command = dataSource.CreateCommand(InsertPlanSql);
-        command.AddPositional(tenantId, plan.Code, plan.Currency, plan.Interval.ToWire(), plan.FixedFee, plan.CreatedAt);
+        command.AddPositional(tenantId, plan.Code, plan.Currency, plan.Interval.ToWire(), plan.FixedFee, plan.CreatedAt, plan.Proration.ToWire());
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1 ? CreateResult.Created : CreateResult.AlreadyExists;
     }
 
@@ -133,7 +147,7 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
             return null;
         }
 
-        return new Plan(reader.GetString(0), reader.GetString(1), WireName.ParseWire<BillingInterval>(reader.GetString(2)), reader.GetDecimal(3), reader.GetFieldValue<DateTimeOffset>(4));
+        return ReadPlan(reader);
     }
 
     /// <summary>Creates a subscription and claims its subjects. AlreadyExists: the id is taken; Conflict: a subject belongs to another
@@ -154,7 +168,7 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return CreateResult.Created;
         }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ExclusionViolation)
         {
             return CreateResult.Conflict;
         }
@@ -201,25 +215,78 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
 
     private static Subscription ReadSubscription(NpgsqlDataReader reader)
         => new(reader.GetString(0), reader.GetString(1), reader.GetString(2), WireName.ParseWire<BillingInterval>(reader.GetString(3)),
-            reader.GetFieldValue<DateTimeOffset>(4), reader.GetFieldValue<string[]>(6), reader.GetFieldValue<DateTimeOffset>(5));
+            reader.GetFieldValue<DateTimeOffset>(4), reader.GetFieldValue<string[]>(6), reader.GetFieldValue<DateTimeOffset>(5),
+            reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7), reader.GetInt64(8));
 
-    /// <summary>The subscription a subject belongs to, or null.</summary>
-    public async ValueTask<string?> ResolveSubjectAsync(string tenantId, string subject, CancellationToken cancellationToken = default)
+    private static Meter ReadMeter(NpgsqlDataReader reader)
+        => new(reader.GetString(0), reader.GetString(1), WireName.ParseWire<Aggregation>(reader.GetString(2)), reader.IsDBNull(3) ? null : reader.GetString(3),
+            reader.GetFieldValue<string[]>(4), reader.GetFieldValue<DateTimeOffset>(5), reader.IsDBNull(6) ? null : reader.GetString(6),
+            reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8));
+
+    private static Customer ReadCustomer(NpgsqlDataReader reader)
+        => new(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetDecimal(3), reader.GetFieldValue<DateTimeOffset>(4),
+            reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(6));
+
+    private static Plan ReadPlan(NpgsqlDataReader reader)
+        => new(reader.GetString(0), reader.GetString(1), WireName.ParseWire<BillingInterval>(reader.GetString(2)), reader.GetDecimal(3),
+            reader.GetFieldValue<DateTimeOffset>(4), WireName.ParseWire<Proration>(reader.GetString(5)));
+
+    public Task<Page<Customer>> ListCustomersAsync(string tenantId, PageRequest page, CancellationToken cancellationToken = default)
+        => Pages.ReadAsync(dataSource, ListCustomersSql, [tenantId], page, ReadCustomer, c => c.Id, cancellationToken);
+
+    public Task<Page<Plan>> ListPlansAsync(string tenantId, PageRequest page, CancellationToken cancellationToken = default)
+        => Pages.ReadAsync(dataSource, ListPlansSql, [tenantId], page, ReadPlan, p => p.Code, cancellationToken);
+
+    /// <summary>Subscriptions in id order, by customer, plan and status (<c>active</c>: not ended now; <c>ended</c>).</summary>
+    public Task<Page<Subscription>> ListSubscriptionsAsync(string tenantId, string? customerId, string? planCode, string? status, PageRequest page,
+        CancellationToken cancellationToken = default)
+        => Pages.ReadAsync(dataSource, ListSubscriptionsSql, [tenantId, Text(customerId), Text(planCode), Text(status), Now], page, ReadSubscription, s => s.Id, cancellationToken);
+
+    public async Task<Page<Meter>> ListMetersAsync(string tenantId, PageRequest page, CancellationToken cancellationToken = default)
+        => Pages.Of((await GetMetersAsync(tenantId, cancellationToken).ConfigureAwait(false)).Meters, page, m => m.Code);
+
+    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text };
+
+    /// <summary>Who holds a subject and when: the subscription holding it at <paramref name="at"/> is the event's. Read through
+    /// a cache that this silo's writes refresh; <paramref name="fresh"/> reads PostgreSQL (after a grain refused a stale answer).</summary>
+    public async ValueTask<SubjectHolds> ResolveSubjectAsync(string tenantId, string subject, bool fresh = false, CancellationToken cancellationToken = default)
     {
-        if (_subscriptionBySubject.TryGetValue((tenantId, subject), out string? cached))
+        if (!fresh && _subjects.TryGetValue((tenantId, subject), out SubjectHolds? cached))
         {
             return cached;
         }
 
-        await using NpgsqlCommand command = dataSource.CreateCommand(SubjectSql);
+        await using NpgsqlCommand command = dataSource.CreateCommand(SubjectHoldsSql);
         command.AddPositional(tenantId, subject);
-        string? id = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
-        if (id is not null)
+        var holds = new List<SubjectHold>();
+        await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            _subscriptionBySubject[(tenantId, subject)] = id;
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                holds.Add(new SubjectHold(reader.GetString(0), ReadInstant(reader, 1), ReadInstant(reader, 2)));
+            }
         }
 
-        return id;
+        var result = new SubjectHolds(holds);
+        _subjects[(tenantId, subject)] = result;
+        return result;
+    }
+
+    /// <summary>Forgets what this silo cached of a subscription and its subjects (after a change of its lifecycle).</summary>
+    public void Forget(string tenantId, string subscriptionId, IEnumerable<string> subjects)
+    {
+        _subscriptions.TryRemove((tenantId, subscriptionId), out _);
+        foreach (string subject in subjects)
+        {
+            _subjects.TryRemove((tenantId, subject), out _);
+        }
+    }
+
+    /// <summary>An infinite timestamp (PostgreSQL's ±infinity) as the smallest or largest instant.</summary>
+    private static DateTimeOffset ReadInstant(NpgsqlDataReader reader, int ordinal)
+    {
+        DateTime value = reader.GetDateTime(ordinal);
+        return value == DateTime.MinValue ? DateTimeOffset.MinValue : value == DateTime.MaxValue ? DateTimeOffset.MaxValue : new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc));
     }
 
     public DateTimeOffset Now => time.GetUtcNow();

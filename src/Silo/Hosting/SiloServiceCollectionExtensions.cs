@@ -54,7 +54,8 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton<SigningKeyStore>();
         services.AddSingleton<AuditSummary>();
         services.AddSingleton<UsageHistory>();
-        services.AddSingleton<IQuotaStore, PostgresQuotaStore>();
+        services.AddSingleton<PostgresQuotaStore>();
+        services.AddSingleton<IQuotaStore>(sp => sp.GetRequiredService<PostgresQuotaStore>());
         services.AddSingleton<PostgresAuditLog>();
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<PostgresAuditLog>());
         services.AddSingleton<UsageReader>();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Metering.Grains.Catalog;
 using Metering.Grains.Quotas;
+using Metering.Silo.Listing;
 using Npgsql;
 
 namespace Metering.Silo.Quotas;
@@ -11,6 +12,12 @@ public sealed class PostgresQuotaStore(NpgsqlDataSource dataSource) : IQuotaStor
         "INSERT INTO quotas (tenant_id, subscription_id, meter_code) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
 
     private const string ListSql = "SELECT meter_code FROM quotas WHERE tenant_id = $1 AND subscription_id = $2";
+
+    private const string PageSql = """
+        SELECT subscription_id, meter_code, created_at FROM quotas
+        WHERE tenant_id = $1 AND ($2::text IS NULL OR subscription_id = $2) AND ($3::text IS NULL OR subscription_id || '/' || meter_code > $3)
+        ORDER BY subscription_id || '/' || meter_code LIMIT $4
+        """;
 
     private const string LastSeqSql = "SELECT coalesce(max(seq), 0) FROM events WHERE tenant_id = $1 AND subscription_id = $2";
 
@@ -32,6 +39,11 @@ public sealed class PostgresQuotaStore(NpgsqlDataSource dataSource) : IQuotaStor
         command.AddPositional(tenantId, subscriptionId, meterCode);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The tenant's quotas (of one subscription when given) in (subscription, meter) order; a cursor is "subscription/meter".</summary>
+    public Task<Page<QuotaEntry>> ListAsync(string tenantId, string? subscriptionId, PageRequest page, CancellationToken cancellationToken = default)
+        => Pages.ReadAsync(dataSource, PageSql, [tenantId, new NpgsqlParameter { Value = (object?)subscriptionId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text }],
+            page, reader => new QuotaEntry(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2)), q => q.SubscriptionId + "/" + q.MeterCode, cancellationToken);
 
     public async Task<IReadOnlyList<string>> ListMetersAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default)
     {

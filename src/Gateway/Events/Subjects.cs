@@ -1,0 +1,23 @@
+using Metering.Gateway.Infrastructure;
+using Metering.Grains.Catalog;
+using Metering.Silo.Catalog;
+
+namespace Metering.Gateway.Events;
+
+/// <summary>Which subscription an event or a quota call of a subject belongs to: the one holding the subject at that instant.</summary>
+public static class Subjects
+{
+    /// <summary>The subscription holding <paramref name="subject"/> at <paramref name="at"/>; otherwise SUBSCRIPTION_ENDED when a
+    /// subscription held it until then, or UNKNOWN_SUBJECT.</summary>
+    public static async Task<(string? SubscriptionId, ApiError? Error)> ResolveAsync(CatalogStore catalog, string tenant, string subject, DateTimeOffset at, bool fresh,
+        CancellationToken ct)
+    {
+        SubjectHolds holds = await catalog.ResolveSubjectAsync(tenant, subject, fresh, ct);
+        if (holds.HolderAt(at) is { } id)
+        {
+            return (id, null);
+        }
+
+        return holds.EndedBefore(at) is { } ended ? (null, ApiError.SubscriptionEnded(ended)) : (null, ApiError.UnknownSubject(subject));
+    }
+}
