@@ -44,6 +44,8 @@ public static class GatewayExtensions
         app.Use(RefuseUnstorableTextAsync);
         app.MapTenantsApi();
         app.MapCatalogApi();
+        app.MapCustomersApi();
+        app.MapMetersApi();
         app.MapEventsApi();
         app.MapUsageApi();
         app.MapQuotasApi();

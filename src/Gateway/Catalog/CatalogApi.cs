@@ -38,10 +38,10 @@ public static partial class CatalogApi
     private static partial Regex MeterCodePattern();
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$")]
-    private static partial Regex DotPathPattern();
+    internal static partial Regex DotPathPattern();
 
     [GeneratedRegex("^[A-Z]{3}$")]
-    private static partial Regex CurrencyPattern();
+    internal static partial Regex CurrencyPattern();
 
     private static async Task<IResult> CreateMeter(HttpContext http, CatalogStore catalog, CancellationToken ct)
     {

@@ -365,7 +365,7 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
         long hour = UsageCalculator.HourOf(timestamp).ToUnixTimeSeconds();
         foreach (Meter meter in meters!)
         {
-            if (!MeterReading.TryRead(meter, properties, out decimal number, out string? unique))
+            if (!meter.CountsAt(timestamp) || !MeterReading.TryRead(meter, properties, out decimal number, out string? unique))
             {
                 continue;
             }

@@ -206,17 +206,23 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
         return new InvoiceOutcome(invoice with { Totals = totals });
     }
 
-    /// <summary>Prices an invoice's period again, as it stands now.</summary>
+    /// <summary>Prices an invoice's period again, as it stands now, at the tax rate the invoice was made with (a customer's new
+    /// rate applies to invoices made after the change).</summary>
     private async Task<InvoiceTotals> ComputeAsync(string tenant, Invoice invoice, CancellationToken ct)
     {
         Subscription subscription = await catalog.GetSubscriptionAsync(tenant, invoice.SubscriptionId, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Subscription {invoice.SubscriptionId} is missing.");
-        return (await ComputeAsync(tenant, subscription, new BillingPeriod(invoice.PeriodStart, invoice.PeriodEnd), null, ct).ConfigureAwait(false)).Totals;
+        return (await ComputeAsync(tenant, subscription, PeriodOf(subscription, invoice), null, ct, invoice.Totals.TaxRate).ConfigureAwait(false)).Totals;
     }
+
+    /// <summary>The period an invoice bills, marked as the subscription's last when it ends where the subscription ended.</summary>
+    private static BillingPeriod PeriodOf(Subscription subscription, Invoice invoice)
+        => new(invoice.PeriodStart, invoice.PeriodEnd, subscription.EndedAt == invoice.PeriodEnd);
 
     /// <summary>Prices a period: the plan's fixed fee, and each meter priced in the plan's book at the period's start with its
     /// usage over the period's hours (BillingPeriod.UsageHours).</summary>
-    private async Task<(InvoiceTotals Totals, Plan Plan)> ComputeAsync(string tenant, Subscription subscription, BillingPeriod period, BillingCache? cache, CancellationToken ct)
+    private async Task<(InvoiceTotals Totals, Plan Plan)> ComputeAsync(string tenant, Subscription subscription, BillingPeriod period, BillingCache? cache, CancellationToken ct,
+        decimal? taxRate = null)
     {
         Plan plan = await Cached(cache?.Plans, subscription.PlanCode, () => catalog.GetPlanAsync(tenant, subscription.PlanCode, ct)).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Plan {subscription.PlanCode} is missing.");
@@ -240,7 +246,7 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
 
         try
         {
-            return (InvoiceCalculator.Build(plan.Code, plan.FixedFee, plan.Currency, customer.TaxRate, usages), plan);
+            return (InvoiceCalculator.Build(plan.Code, plan.FixedFee, plan.Currency, taxRate ?? customer.TaxRate, usages), plan);
         }
         catch (OverflowException ex)
         {

@@ -26,6 +26,16 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
     private const string CustomerColumns = "id, name, currency, tax_rate, created_at, email, metadata::text";
     private const string SelectCustomerSql = "SELECT " + CustomerColumns + " FROM customers WHERE tenant_id = $1 AND id = $2";
     private const string ListCustomersSql = "SELECT " + CustomerColumns + " FROM customers WHERE tenant_id = $1 AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3";
+    private const string LockCustomerSql = "SELECT " + CustomerColumns + " FROM customers WHERE tenant_id = $1 AND id = $2 FOR UPDATE";
+    private const string CustomerInvoicedSql = "SELECT EXISTS (SELECT 1 FROM invoices WHERE tenant_id = $1 AND customer_id = $2)";
+    private const string UpdateCustomerSql = "UPDATE customers SET name = $3, email = $4, currency = $5, tax_rate = $6, metadata = $7::jsonb, updated_at = $8 WHERE tenant_id = $1 AND id = $2";
+    private const string DeleteCustomerSql = "DELETE FROM customers WHERE tenant_id = $1 AND id = $2 RETURNING " + CustomerColumns;
+    private const string LockMeterSql = "SELECT code, event_type, aggregation, value_property, group_by, created_at, name, description, archived_at FROM meters WHERE tenant_id = $1 AND code = $2 FOR UPDATE";
+    private const string MeterHasEventsSql = "SELECT EXISTS (SELECT 1 FROM events WHERE tenant_id = $1 AND event_type = ANY ($2))";
+    private const string UpdateMeterSql = """
+        UPDATE meters SET event_type = $3, aggregation = $4, value_property = $5, group_by = $6, name = $7, description = $8, archived_at = $9
+        WHERE tenant_id = $1 AND code = $2
+        """;
     private const string InsertPlanSql = "INSERT INTO plans (tenant_id, code, currency, billing_interval, fixed_fee, created_at, proration) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
     private const string PlanColumns = "code, currency, billing_interval, fixed_fee, created_at, proration";
     private const string SelectPlanSql = "SELECT " + PlanColumns + " FROM plans WHERE tenant_id = $1 AND code = $2";
@@ -128,6 +138,88 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
         command.AddPositional(tenantId, id);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadCustomer(reader) : null;
+    }
+
+    /// <summary>Edits a customer: Done with the customer before and after, NotFound, or CurrencyLocked when the currency would change
+    /// after something was invoiced to them.</summary>
+    public async Task<(EditOutcome Outcome, Customer? Before, Customer? After)> UpdateCustomerAsync(string tenantId, string id, CustomerChanges changes,
+        CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        Customer? before = await ReadOneAsync(connection, transaction, LockCustomerSql, ReadCustomer, cancellationToken, tenantId, id).ConfigureAwait(false);
+        if (before is null)
+        {
+            return (EditOutcome.NotFound, null, null);
+        }
+
+        Customer after = changes.ApplyTo(before);
+        if (after.Currency != before.Currency
+            && await ReadOneAsync(connection, transaction, CustomerInvoicedSql, r => r.GetBoolean(0), cancellationToken, tenantId, id).ConfigureAwait(false))
+        {
+            return (EditOutcome.CurrencyLocked, before, null);
+        }
+
+        await Execute(connection, transaction, UpdateCustomerSql, cancellationToken, tenantId, id, after.Name, (object?)after.Email ?? DBNull.Value, after.Currency,
+            after.TaxRate, after.MetadataJson, Now).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return (EditOutcome.Done, before, after);
+    }
+
+    /// <summary>Deletes a customer without subscriptions (the foreign key of subscriptions decides): Done with the deleted one,
+    /// NotFound or HasSubscriptions.</summary>
+    public async Task<(EditOutcome Outcome, Customer? Deleted)> DeleteCustomerAsync(string tenantId, string id, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using NpgsqlCommand command = dataSource.CreateCommand(DeleteCustomerSql);
+            command.AddPositional(tenantId, id);
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (EditOutcome.Done, ReadCustomer(reader)) : (EditOutcome.NotFound, null);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            return (EditOutcome.HasSubscriptions, null);
+        }
+    }
+
+    /// <summary>Edits or archives a meter: Done with the meter before and after, NotFound, or HasEvents when the edit would change
+    /// how events count once events of its type (old or new) exist. <paramref name="archiveAt"/> archives it (once).</summary>
+    public async Task<(EditOutcome Outcome, Meter? Before, Meter? After)> UpdateMeterAsync(string tenantId, string code, MeterChanges changes, DateTimeOffset? archiveAt,
+        CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        Meter? before = await ReadOneAsync(connection, transaction, LockMeterSql, ReadMeter, cancellationToken, tenantId, code).ConfigureAwait(false);
+        if (before is null)
+        {
+            return (EditOutcome.NotFound, null, null);
+        }
+
+        Meter after = changes.ApplyTo(before);
+        // PostgreSQL keeps microseconds: the answer shows what a read shows.
+        after = after with { ArchivedAt = before.ArchivedAt ?? (archiveAt is { } at ? at.AddTicks(-(at.UtcTicks % 10)) : null) };
+        if (changes.ChangesCounting(before)
+            && await ReadOneAsync(connection, transaction, MeterHasEventsSql, r => r.GetBoolean(0), cancellationToken, tenantId, new[] { before.EventType, after.EventType }).ConfigureAwait(false))
+        {
+            return (EditOutcome.HasEvents, before, null);
+        }
+
+        await Execute(connection, transaction, UpdateMeterSql, cancellationToken, tenantId, code, after.EventType, after.Aggregation.ToWire(),
+            (object?)after.ValueProperty ?? DBNull.Value, after.GroupBy.ToArray(), (object?)after.Name ?? DBNull.Value, (object?)after.Description ?? DBNull.Value,
+            (object?)after.ArchivedAt ?? DBNull.Value).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        _meters.TryRemove(tenantId, out _);
+        return (EditOutcome.Done, before, after);
+    }
+
+    private static async Task<T?> ReadOneAsync<T>(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, Func<NpgsqlDataReader, T> read,
+        CancellationToken cancellationToken, params object[] values)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        command.AddPositional(values);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? read(reader) : default;
     }
 
     public async Task<CreateResult> CreatePlanAsync(string tenantId, Plan plan, CancellationToken cancellationToken = default)

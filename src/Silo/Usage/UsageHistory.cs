@@ -216,6 +216,11 @@ public sealed class UsageHistory(NpgsqlDataSource dataSource, ICatalogReader cat
 
     private static void Accumulate(Dictionary<(string, DateTimeOffset, string), Aggregate> cells, Meter meter, string subscription, DateTimeOffset timestamp, string propertiesJson, long seq)
     {
+        if (!meter.CountsAt(timestamp))
+        {
+            return;
+        }
+
         using JsonDocument document = JsonDocument.Parse(propertiesJson);
         if (!MeterReading.TryRead(meter, document.RootElement, out decimal number, out string? unique))
         {
