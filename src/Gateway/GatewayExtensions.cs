@@ -46,6 +46,7 @@ public static class GatewayExtensions
         app.MapCatalogApi();
         app.MapCustomersApi();
         app.MapMetersApi();
+        app.MapSubscriptionsApi();
         app.MapEventsApi();
         app.MapUsageApi();
         app.MapQuotasApi();

@@ -138,16 +138,45 @@ public sealed class EventIngestor(CatalogStore catalog, IGrainFactory grains, Ga
         return results;
     }
 
+    /// <summary>Sends each event to the subscription holding its subject at the event's time. This silo's view of subjects may be
+    /// older than another silo's cancel: an event a subscription refuses as ended is routed once more on a fresh view.</summary>
     public async Task<EventResult[]> IngestAsync(string tenant, IReadOnlyList<IncomingEvent> events)
     {
         var results = new EventResult[events.Count];
-        var bySubscription = new Dictionary<string, (List<IncomingEvent> Events, List<int> Index)>(StringComparer.Ordinal);
-        for (int i = 0; i < events.Count; i++)
+        Dictionary<int, string> routed = await RouteAsync(tenant, events, Enumerable.Range(0, events.Count), fresh: false, results);
+        List<int> ended = routed.Keys.Where(i => results[i].Error?.Code == ApiError.Codes.SubscriptionEnded).ToList();
+        if (ended.Count > 0)
         {
-            (string? subscription, ApiError? unresolved) = await Subjects.ResolveAsync(catalog, tenant, events[i].Subject, events[i].Timestamp, false, CancellationToken.None);
+            var again = new EventResult[events.Count];
+            Dictionary<int, string> rerouted = await RouteAsync(tenant, events, ended, fresh: true, again, skip: routed);
+            foreach (int i in ended.Where(i => again[i] is not null && (rerouted.ContainsKey(i) || again[i].Status != 409)))
+            {
+                results[i] = again[i];
+            }
+        }
+
+        metrics.CountEvents(results);
+        return results;
+    }
+
+    /// <summary>Resolves and ingests the events at <paramref name="indexes"/> into <paramref name="results"/>; returns the subscription
+    /// each one was sent to. With <paramref name="skip"/>, an event that resolves to the subscription it was sent to before is not sent again.</summary>
+    private async Task<Dictionary<int, string>> RouteAsync(string tenant, IReadOnlyList<IncomingEvent> events, IEnumerable<int> indexes, bool fresh, EventResult[] results,
+        Dictionary<int, string>? skip = null)
+    {
+        var sentTo = new Dictionary<int, string>();
+        var bySubscription = new Dictionary<string, (List<IncomingEvent> Events, List<int> Index)>(StringComparer.Ordinal);
+        foreach (int i in indexes)
+        {
+            (string? subscription, ApiError? unresolved) = await Subjects.ResolveAsync(catalog, tenant, events[i].Subject, events[i].Timestamp, fresh, CancellationToken.None);
             if (subscription is null)
             {
                 results[i] = new EventResult(unresolved!.Status, null, unresolved);
+                continue;
+            }
+
+            if (skip is not null && skip.GetValueOrDefault(i) == subscription)
+            {
                 continue;
             }
 
@@ -158,6 +187,7 @@ public sealed class EventIngestor(CatalogStore catalog, IGrainFactory grains, Ga
 
             group.Events.Add(events[i]);
             group.Index.Add(i);
+            sentTo[i] = subscription;
         }
 
         await Task.WhenAll(bySubscription.Select(async pair =>
@@ -177,8 +207,7 @@ public sealed class EventIngestor(CatalogStore catalog, IGrainFactory grains, Ga
                 results[pair.Value.Index[j]] = ToResult(outcomes[j]);
             }
         }));
-        metrics.CountEvents(results);
-        return results;
+        return sentTo;
     }
 
     private static EventResult ToResult(IngestOutcome outcome) => outcome.Status switch
@@ -189,6 +218,7 @@ public sealed class EventIngestor(CatalogStore catalog, IGrainFactory grains, Ga
         IngestStatus.KeyReused => new EventResult(422, outcome.EventId, new ApiError(422, "IDEMPOTENCY_KEY_REUSED",
             "This idempotency key was accepted before with a different payload; the stored event is unchanged.", null, new { event_id = outcome.EventId })),
         IngestStatus.PeriodClosed => new EventResult(409, null, new ApiError(409, "PERIOD_CLOSED", outcome.Detail ?? "The billing period is closed.")),
+        IngestStatus.SubscriptionEnded => new EventResult(409, null, new ApiError(409, ApiError.Codes.SubscriptionEnded, outcome.Detail ?? "The subscription has ended.")),
         _ => new EventResult(503, null, new ApiError(503, "UNAVAILABLE", outcome.Detail ?? "Retry with the same idempotency key.")),
     };
 }

@@ -18,6 +18,12 @@ public static class Subjects
             return (id, null);
         }
 
+        if (!fresh)
+        {
+            // Refusals are read again past the cache: another silo may have given the subject to a subscription since.
+            return await ResolveAsync(catalog, tenant, subject, at, fresh: true, ct);
+        }
+
         return holds.EndedBefore(at) is { } ended ? (null, ApiError.SubscriptionEnded(ended)) : (null, ApiError.UnknownSubject(subject));
     }
 }

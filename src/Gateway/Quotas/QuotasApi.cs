@@ -255,6 +255,7 @@ public static class QuotasApi
             ConsumeStatus.Allowed => TypedResults.Json(new { allowed = true, quota_remaining = Wire.Decimal(result.Remaining), overage = Wire.Decimal(result.Overage) }, Wire.Compact),
             ConsumeStatus.Denied => TypedResults.Json(new { allowed = false, quota_remaining = Wire.Decimal(result.Remaining), denial_reason = "quota_exceeded" }, Wire.Compact),
             ConsumeStatus.NotConfigured => NoQuota(subscription, meterCode!).ToResult(),
+            ConsumeStatus.SubscriptionEnded => ApiError.SubscriptionEnded(subscription).ToResult(),
             ConsumeStatus.KeyReused => new ApiError(422, "IDEMPOTENCY_KEY_REUSED", result.Detail ?? "The idempotency key was used before for another event.").ToResult(),
             _ => new ApiError(503, "UNAVAILABLE", result.Detail ?? "Retry with the same idempotency key.").ToResult(),
         };

@@ -23,6 +23,9 @@ public enum IngestStatus
     Duplicate,
     KeyReused,
     PeriodClosed,
+
+    /// <summary>The event is stamped at or after the subscription's end.</summary>
+    SubscriptionEnded,
     Failed,
 }
 

@@ -183,6 +183,7 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
         {
             IngestStatus.Created or IngestStatus.Duplicate => new ConsumeResult(ConsumeStatus.Allowed, after.Remaining, after.Overage),
             IngestStatus.KeyReused => KeyReused(after.Remaining),
+            IngestStatus.SubscriptionEnded => new ConsumeResult(ConsumeStatus.SubscriptionEnded, 0, null, outcome.Detail),
             _ => new ConsumeResult(ConsumeStatus.Failed, after.Remaining, null, outcome.Detail),
         };
         _inFlight.Remove(request.IdempotencyKey);

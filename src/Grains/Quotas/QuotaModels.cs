@@ -56,6 +56,9 @@ public enum ConsumeStatus
     Denied,
     NotConfigured,
     KeyReused,
+
+    /// <summary>The subscription has ended: its quotas stop.</summary>
+    SubscriptionEnded,
     Failed,
 }
 

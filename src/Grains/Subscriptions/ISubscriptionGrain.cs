@@ -23,6 +23,10 @@ public interface ISubscriptionGrain : IGrainWithStringKey
     /// partition has not moved since.</summary>
     Task<FencingToken> ReloadClosedPeriodsAsync();
 
+    /// <summary>Ends the subscription (see <see cref="CancelRequest"/>): exact against ingest, for both are turns of this grain.
+    /// From the end on, its events are refused with <see cref="IngestStatus.SubscriptionEnded"/>.</summary>
+    Task<CancelOutcome> CancelAsync(CancelRequest request);
+
     /// <summary>Writes a snapshot now.</summary>
     Task SnapshotAsync();
 }

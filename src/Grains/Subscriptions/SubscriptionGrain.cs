@@ -16,6 +16,7 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
     private readonly ICatalogReader _catalog;
     private readonly IQuotaStore _quotas;
     private readonly IClosedPeriods _closedPeriods;
+    private readonly ISubscriptionLifecycle _lifecycle;
     private readonly TimeProvider _time;
     private readonly SubscriptionGrainOptions _options;
     private readonly ILogger<SubscriptionGrain> _logger;
@@ -27,16 +28,18 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
     private readonly HashSet<string> _quotaMeters = new(StringComparer.Ordinal);
     private Dictionary<string, List<Meter>> _quotaMetersByEventType = new(StringComparer.Ordinal);
     private IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)> _closed = [];
+    private DateTimeOffset? _endedAt;
     private bool _dirty;
     private bool _poisoned;
 
-    public SubscriptionGrain(IGrainContext context, PersistentStateFactory states, IEventLog log, ICatalogReader catalog, IQuotaStore quotas, IClosedPeriods closedPeriods, TimeProvider time, SubscriptionGrainOptions options, ILogger<SubscriptionGrain> logger)
+    public SubscriptionGrain(IGrainContext context, PersistentStateFactory states, IEventLog log, ICatalogReader catalog, IQuotaStore quotas, IClosedPeriods closedPeriods, ISubscriptionLifecycle lifecycle, TimeProvider time, SubscriptionGrainOptions options, ILogger<SubscriptionGrain> logger)
     {
         _state = states.Create<SubscriptionSnapshot>(context, "subscription");
         _log = log;
         _catalog = catalog;
         _quotas = quotas;
         _closedPeriods = closedPeriods;
+        _lifecycle = lifecycle;
         _time = time;
         _options = options;
         _logger = logger;
@@ -53,6 +56,8 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
         _quotaMeters.UnionWith(await _quotas.ListMetersAsync(_tenantId, _subscriptionId, cancellationToken).ConfigureAwait(false));
         IndexQuotaMeters();
         _closed = await _closedPeriods.ListAsync(_tenantId, _subscriptionId, cancellationToken).ConfigureAwait(false);
+        // Read past every cache: only this grain changes the end, and another silo may have done so before the partition moved.
+        _endedAt = await _lifecycle.EndOfAsync(_tenantId, _subscriptionId, cancellationToken).ConfigureAwait(false);
         await _state.ReadStateAsync(cancellationToken).ConfigureAwait(false);
         SubscriptionSnapshot snapshot = _state.State;
         if (_state.Version == 0 || snapshot.MetersFingerprint != _meters.Fingerprint)
@@ -83,6 +88,12 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
         for (int i = 0; i < events.Count; i++)
         {
             IncomingEvent e = events[i];
+            if (_endedAt is { } end && e.Timestamp >= end)
+            {
+                outcomes[i] = new IngestOutcome(IngestStatus.SubscriptionEnded, Guid.Empty, 0, $"Subscription '{_subscriptionId}' ended at {end:O}.");
+                continue;
+            }
+
             if (IsClosed(e.Timestamp))
             {
                 outcomes[i] = new IngestOutcome(IngestStatus.PeriodClosed, Guid.Empty, 0, "The event falls in a billing period whose invoice is finalized.");
@@ -218,13 +229,46 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
     public async Task<FencingToken> ReloadClosedPeriodsAsync()
     {
         _closed = await _closedPeriods.ListAsync(_tenantId, _subscriptionId).ConfigureAwait(false);
-        // Appends made before the reload may still be in flight: wait until each is committed and applied.
+        await DrainAppendsAsync().ConfigureAwait(false);
+        return Context.Fence;
+    }
+
+    /// <summary>Appends made before may still be in flight: waits until each is committed and applied.</summary>
+    private async Task DrainAppendsAsync()
+    {
         while (_pending.Count > 0)
         {
             await ApplyNextAppendAsync().ConfigureAwait(false);
         }
+    }
 
-        return Context.Fence;
+    public async Task<CancelOutcome> CancelAsync(CancelRequest request)
+    {
+        // No event is taken while this turn runs; those accepted before are committed first, so the newest is known.
+        await DrainAppendsAsync().ConfigureAwait(false);
+        if (_endedAt is { } ended && ended <= request.RequestedAt)
+        {
+            return CancelOutcome.Refused(CancelStatus.AlreadyEnded, $"Subscription '{_subscriptionId}' ended at {ended:O}.");
+        }
+
+        DateTimeOffset end = request.At;
+        if (await _lifecycle.NewestEventAsync(_tenantId, _subscriptionId).ConfigureAwait(false) is { } newest && newest >= end)
+        {
+            if (!request.AfterAcceptedEvents)
+            {
+                return CancelOutcome.Refused(CancelStatus.EventsAfterEnd, $"An event stamped {newest:O} was accepted: the subscription cannot end before it.");
+            }
+
+            end = newest.AddTicks(10); // PostgreSQL keeps microseconds
+        }
+
+        CancelOutcome outcome = await _lifecycle.EndAsync(_tenantId, _subscriptionId, end, request.RequestedAt).ConfigureAwait(false);
+        if (outcome.Status == CancelStatus.Canceled)
+        {
+            _endedAt = outcome.End;
+        }
+
+        return outcome;
     }
 
     private bool IsClosed(DateTimeOffset timestamp)

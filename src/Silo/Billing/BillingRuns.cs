@@ -61,7 +61,7 @@ public sealed class BillingRunService(NpgsqlDataSource dataSource, InvoiceServic
         (string tenant, Guid id, DateTimeOffset before) = run;
         HashSet<(string, DateTimeOffset)> invoiced = await store.InvoicedPeriodsAsync(tenant, ct).ConfigureAwait(false);
         List<(Subscription Subscription, BillingPeriod Period)> work = [.. (await catalog.SubscriptionsStartedBeforeAsync(tenant, before, ct).ConfigureAwait(false))
-            .SelectMany(s => BillingPeriod.EndedBy(s.StartedAt, s.Interval, before).Select(p => (Subscription: s, Period: p)))
+            .SelectMany(s => s.PeriodsEndedBy(before).Select(p => (Subscription: s, Period: p)))
             .Where(w => !invoiced.Contains((w.Subscription.Id, w.Period.Start)))];
 
         int done = 0, failed = 0, created = 0;

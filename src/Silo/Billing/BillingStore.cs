@@ -68,10 +68,14 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
         subtotal, tax_rate, tax, total, created_at, finalized_at, voided_at
         """;
 
+    // Inserted only while the subscription is at the revision the invoice was priced under ($18; null: any), with its row
+    // share-locked until the commit: a cancel or plan change either comes first (and the insert finds no row) or waits.
     private const string InsertInvoiceSql = """
         INSERT INTO invoices (id, tenant_id, subscription_id, customer_id, plan_code, currency, period_start, period_end, status, kind, adjusts,
                               line_items, subtotal, tax_rate, tax, total, created_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, $16, $17, $17)
+        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, $16, $17, $17
+        FROM subscriptions s WHERE s.tenant_id = $2 AND s.id = $3 AND ($18::bigint IS NULL OR s.revision = $18)
+        FOR SHARE OF s
         ON CONFLICT DO NOTHING
         """;
 
@@ -172,14 +176,17 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
         return entries;
     }
 
-    /// <summary>Inserts an invoice; for a standard one, returns the id of the existing invoice of that period instead when there is one.</summary>
-    public async Task<Guid?> InsertInvoiceAsync(string tenantId, Invoice invoice, CancellationToken cancellationToken = default)
+    /// <summary>Inserts an invoice priced under the subscription's <paramref name="revision"/> (null: whatever it is now). For a
+    /// standard one, returns the id of the existing invoice of that period instead when there is one; <see cref="StaleRevision"/>
+    /// when the subscription changed since it was priced (price it again).</summary>
+    public async Task<Guid?> InsertInvoiceAsync(string tenantId, Invoice invoice, long? revision, CancellationToken cancellationToken = default)
     {
         await using NpgsqlCommand command = dataSource.CreateCommand(InsertInvoiceSql);
         InvoiceTotals t = invoice.Totals;
         command.AddPositional(invoice.Id, tenantId, invoice.SubscriptionId, invoice.CustomerId, invoice.PlanCode, invoice.Currency, invoice.PeriodStart,
             invoice.PeriodEnd, invoice.Status.ToWire(), invoice.Kind, (object?)invoice.Adjusts ?? DBNull.Value, JsonSerializer.Serialize(t.Lines, s_json),
-            t.Subtotal, t.TaxRate, t.Tax, t.Total, invoice.CreatedAt);
+            t.Subtotal, t.TaxRate, t.Tax, t.Total, invoice.CreatedAt,
+            new NpgsqlParameter { Value = (object?)revision ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
         {
             return null;
@@ -188,8 +195,11 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
         await using NpgsqlCommand existing = dataSource.CreateCommand(ExistingInvoiceSql);
         existing.AddPositional(tenantId, invoice.SubscriptionId, invoice.PeriodStart);
         object? id = await existing.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        return id as Guid? ?? Guid.Empty; // Guid.Empty: voided meanwhile; the caller may try again.
+        return id as Guid? ?? StaleRevision; // none: voided meanwhile, or the subscription changed; the caller prices it again.
     }
+
+    /// <summary>What <see cref="InsertInvoiceAsync"/> answers when no invoice of the period exists and none was inserted.</summary>
+    public static readonly Guid StaleRevision = Guid.Empty;
 
     public async Task<Invoice?> InvoiceAsync(string tenantId, Guid id, CancellationToken cancellationToken = default)
         => (await ReadInvoicesAsync(InvoiceSql, [tenantId, id], cancellationToken).ConfigureAwait(false)).FirstOrDefault();

@@ -40,49 +40,86 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
             return InvoiceOutcome.Problem("NOT_FOUND", $"Subscription '{subscriptionId}' was not found.");
         }
 
-        DateTimeOffset now = time.GetUtcNow();
-        BillingPeriod period;
-        if (periodStart is { } start)
-        {
-            period = BillingPeriod.At(subscription.StartedAt, subscription.Interval, start);
-            if (period.Start != start)
-            {
-                return InvoiceOutcome.Problem("INVALID_REQUEST", $"'period_start' must be a period start of the subscription; the period containing it starts at {period.Start:O}.");
-            }
-
-            if (start > now)
-            {
-                return InvoiceOutcome.Problem("INVALID_REQUEST", "'period_start' is in the future: that period has not begun.");
-            }
-        }
-        else
-        {
-            BillingPeriod current = subscription.PeriodAt(now);
-            if (current.Start <= subscription.StartedAt)
-            {
-                return InvoiceOutcome.Problem("INVALID_REQUEST", "The subscription has no ended period yet; give 'period_start' to invoice the current one.");
-            }
-
-            period = BillingPeriod.At(subscription.StartedAt, subscription.Interval, current.Start.AddTicks(-1));
-        }
-
-        return await CreateForPeriodAsync(tenant, subscription, period, null, ct).ConfigureAwait(false);
+        (BillingPeriod? period, string? problem) = PeriodToInvoice(subscription, periodStart, time.GetUtcNow());
+        return period is { } found
+            ? await CreateForPeriodAsync(tenant, subscription, found, null, ct).ConfigureAwait(false)
+            : InvoiceOutcome.Problem("INVALID_REQUEST", problem!);
     }
 
-    internal async Task<InvoiceOutcome> CreateForPeriodAsync(string tenant, Subscription subscription, BillingPeriod period, BillingCache? cache, CancellationToken ct)
+    /// <summary>The period an invoice request names: the one starting at <paramref name="periodStart"/> (cut where the subscription
+    /// ends), or by default the last ended one.</summary>
+    private static (BillingPeriod? Period, string? Problem) PeriodToInvoice(Subscription subscription, DateTimeOffset? periodStart, DateTimeOffset now)
     {
-        (InvoiceTotals totals, Plan plan) = await ComputeAsync(tenant, subscription, period, cache, ct).ConfigureAwait(false);
-        DateTimeOffset now = time.GetUtcNow();
-        var invoice = new Invoice(Guid.NewGuid(), subscription.Id, subscription.CustomerId, plan.Code, plan.Currency, period.Start, period.End,
-            InvoiceStatus.Draft, BillingStore.Standard, null, totals, now, null, null);
-        Guid? existing = await store.InsertInvoiceAsync(tenant, invoice, ct).ConfigureAwait(false);
-        if (existing is { } id)
+        if (periodStart is { } start)
         {
-            return InvoiceOutcome.Problem("INVOICE_ALREADY_EXISTS", $"Subscription '{subscription.Id}' has an invoice for the period starting {period.Start:O}.", id);
+            if (subscription.EndedAt is { } end && start >= end)
+            {
+                return (null, $"'period_start' is at or after the subscription's end ({end:O}).");
+            }
+
+            BillingPeriod period = subscription.PeriodAt(start);
+            if (period.Start != start)
+            {
+                return (null, $"'period_start' must be a period start of the subscription; the period containing it starts at {period.Start:O}.");
+            }
+
+            return start > now ? (null, "'period_start' is in the future: that period has not begun.") : (period, null);
         }
 
-        Record(tenant, "invoice.created", invoice);
-        return new InvoiceOutcome(invoice);
+        if (subscription.HasEndedBy(now))
+        {
+            return (subscription.PeriodAt(now), null);
+        }
+
+        BillingPeriod current = subscription.PeriodAt(now);
+        return current.Start <= subscription.StartedAt
+            ? (null, "The subscription has no ended period yet; give 'period_start' to invoice the current one.")
+            : (subscription.PeriodAt(current.Start.AddTicks(-1)), null);
+    }
+
+    /// <summary>Prices the period and inserts its invoice under the subscription's revision. When the subscription changed
+    /// meanwhile (a cancel cut the period), it is read again and the period priced again as it now is.</summary>
+    internal async Task<InvoiceOutcome> CreateForPeriodAsync(string tenant, Subscription subscription, BillingPeriod period, BillingCache? cache, CancellationToken ct)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            (InvoiceTotals totals, Plan plan) = await ComputeAsync(tenant, subscription, period, cache, ct).ConfigureAwait(false);
+            DateTimeOffset now = time.GetUtcNow();
+            var invoice = new Invoice(Guid.NewGuid(), subscription.Id, subscription.CustomerId, plan.Code, plan.Currency, period.Start, period.End,
+                InvoiceStatus.Draft, BillingStore.Standard, null, totals, now, null, null);
+            Guid? existing = await store.InsertInvoiceAsync(tenant, invoice, subscription.Revision, ct).ConfigureAwait(false);
+            if (existing is null)
+            {
+                Record(tenant, "invoice.created", invoice);
+                return new InvoiceOutcome(invoice);
+            }
+
+            if (existing != BillingStore.StaleRevision)
+            {
+                return InvoiceOutcome.Problem("INVOICE_ALREADY_EXISTS", $"Subscription '{subscription.Id}' has an invoice for the period starting {period.Start:O}.", existing);
+            }
+
+            Subscription? current = await catalog.ReadSubscriptionAsync(tenant, subscription.Id, ct).ConfigureAwait(false);
+            if (attempt == 5)
+            {
+                throw new InvalidOperationException($"The invoice of subscription {subscription.Id} for {period.Start:O} kept meeting changes.");
+            }
+
+            if (current is null || (current.Revision == subscription.Revision && current.EndedAt == subscription.EndedAt))
+            {
+                // Same revision: the period's invoice was voided between the insert and the look-up; price it again.
+                subscription = current ?? throw new InvalidOperationException($"Subscription {subscription.Id} is missing.");
+                continue;
+            }
+
+            subscription = current;
+            if (current.EndedAt is { } end && period.Start >= end)
+            {
+                return InvoiceOutcome.Problem("SUBSCRIPTION_ENDED", $"Subscription '{current.Id}' ended at {end:O}, before the period starting {period.Start:O}.");
+            }
+
+            period = current.PeriodAt(period.Start);
+        }
     }
 
     public Task<Invoice?> GetAsync(string tenant, Guid id, CancellationToken ct = default) => store.InvoiceAsync(tenant, id, ct);
@@ -190,7 +227,7 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
 
         var adjustment = new Invoice(Guid.NewGuid(), invoice.SubscriptionId, invoice.CustomerId, invoice.PlanCode, invoice.Currency, invoice.PeriodStart,
             invoice.PeriodEnd, InvoiceStatus.Draft, BillingStore.AdjustmentKind, invoice.Id, difference, time.GetUtcNow(), null, null);
-        await store.InsertInvoiceAsync(tenant, adjustment, ct).ConfigureAwait(false);
+        await store.InsertInvoiceAsync(tenant, adjustment, null, ct).ConfigureAwait(false);
         Record(tenant, "invoice.created", adjustment);
         return adjustment;
     }
@@ -246,7 +283,8 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
 
         try
         {
-            return (InvoiceCalculator.Build(plan.Code, plan.FixedFee, plan.Currency, taxRate ?? customer.TaxRate, usages), plan);
+            decimal fixedFee = FixedFee.For(plan.FixedFee, plan.Proration, period, subscription.FullPeriodOf(period));
+            return (InvoiceCalculator.Build(plan.Code, fixedFee, plan.Currency, taxRate ?? customer.TaxRate, usages), plan);
         }
         catch (OverflowException ex)
         {

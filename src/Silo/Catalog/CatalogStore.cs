@@ -258,9 +258,10 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
 
             await Execute(connection, transaction, InsertSubjectsSql, cancellationToken, tenantId, subscription.Id, subscription.Subjects.ToArray()).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            Forget(tenantId, subscription.Id, subscription.Subjects);
             return CreateResult.Created;
         }
-        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ExclusionViolation)
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ExclusionViolation or PostgresErrorCodes.CheckViolation)
         {
             return CreateResult.Conflict;
         }
@@ -270,13 +271,14 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
         }
     }
 
-    public async ValueTask<Subscription?> GetSubscriptionAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default)
-    {
-        if (_subscriptions.TryGetValue((tenantId, subscriptionId), out Subscription? cached))
-        {
-            return cached;
-        }
+    public ValueTask<Subscription?> GetSubscriptionAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default)
+        => _subscriptions.TryGetValue((tenantId, subscriptionId), out Subscription? cached)
+            ? ValueTask.FromResult<Subscription?>(cached)
+            : ReadSubscriptionAsync(tenantId, subscriptionId, cancellationToken);
 
+    /// <summary>The subscription as stored now (past the cache, which it refreshes): after an invoice met a newer revision.</summary>
+    public async ValueTask<Subscription?> ReadSubscriptionAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default)
+    {
         await using NpgsqlCommand command = dataSource.CreateCommand(SelectSubscriptionSql);
         command.AddPositional(tenantId, subscriptionId);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

@@ -61,7 +61,9 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton<UsageReader>();
         services.AddSingleton<BillingStore>();
         services.AddSingleton<IClosedPeriods>(sp => sp.GetRequiredService<BillingStore>());
+        services.AddSingleton<ISubscriptionLifecycle, SubscriptionLifecycleStore>();
         services.AddSingleton<InvoiceService>();
+        services.AddSingleton<Metering.Silo.Subscriptions.SubscriptionLifecycleService>();
         services.AddSingleton<BillingRunService>();
         services.AddSingleton(Bind<ReratingOptions>(configuration, "Rerating"));
         services.AddSingleton<ReratingService>();

@@ -1,0 +1,87 @@
+using Metering.Grains.Subscriptions;
+using Npgsql;
+
+namespace Metering.Silo.Catalog;
+
+/// <summary>A subscription's lifecycle in PostgreSQL (see <see cref="ISubscriptionLifecycle"/>). The subscription row is locked
+/// for update by every change, and share-locked by every invoice insert, which checks the revision it priced under: an
+/// invoice and a change never miss each other.</summary>
+public sealed class SubscriptionLifecycleStore(NpgsqlDataSource dataSource) : ISubscriptionLifecycle
+{
+    private const string EndOfSql = "SELECT ended_at FROM subscriptions WHERE tenant_id = $1 AND id = $2";
+    private const string NewestEventSql = "SELECT max(ts) FROM events WHERE tenant_id = $1 AND subscription_id = $2";
+    private const string LockSql = "SELECT revision FROM subscriptions WHERE tenant_id = $1 AND id = $2 FOR UPDATE";
+    private const string ClosedAfterSql = """
+        SELECT EXISTS (SELECT 1 FROM invoices WHERE tenant_id = $1 AND subscription_id = $2 AND kind = 'standard'
+                       AND status IN ('finalizing', 'finalized') AND period_end > $3)
+        """;
+    private const string EndSql = "UPDATE subscriptions SET ended_at = $3, canceled_at = $4, revision = revision + 1 WHERE tenant_id = $1 AND id = $2";
+    private const string DropLaterHoldsSql = "DELETE FROM subscription_subjects WHERE tenant_id = $1 AND subscription_id = $2 AND valid_from >= $3";
+    private const string CutHoldsSql = "UPDATE subscription_subjects SET valid_to = $3 WHERE tenant_id = $1 AND subscription_id = $2 AND valid_to > $3";
+    private const string VoidLaterDraftsSql = """
+        UPDATE invoices SET status = 'voided', voided_at = $4, updated_at = $4
+        WHERE tenant_id = $1 AND subscription_id = $2 AND kind = 'standard' AND status = 'draft' AND period_start >= $3 RETURNING id
+        """;
+    private const string CutDraftSql = """
+        UPDATE invoices SET period_end = $3, updated_at = $4
+        WHERE tenant_id = $1 AND subscription_id = $2 AND kind = 'standard' AND status = 'draft' AND period_start < $3 AND period_end > $3 RETURNING id
+        """;
+
+    public async Task<DateTimeOffset?> EndOfAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(EndOfSql);
+        command.AddPositional(tenantId, subscriptionId);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is DateTime end ? new DateTimeOffset(end, TimeSpan.Zero) : null;
+    }
+
+    public async Task<DateTimeOffset?> NewestEventAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(NewestEventSql);
+        command.AddPositional(tenantId, subscriptionId);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is DateTime newest ? new DateTimeOffset(newest, TimeSpan.Zero) : null;
+    }
+
+    public async Task<CancelOutcome> EndAsync(string tenantId, string subscriptionId, DateTimeOffset end, DateTimeOffset canceledAt, CancellationToken cancellationToken = default)
+    {
+        end = Microseconds(end);
+        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await IdsAsync(connection, transaction, LockSql, cancellationToken, tenantId, subscriptionId).ConfigureAwait(false);
+        await using (var closed = new NpgsqlCommand(ClosedAfterSql, connection, transaction))
+        {
+            closed.AddPositional(tenantId, subscriptionId, end);
+            if ((bool)(await closed.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                return CancelOutcome.Refused(CancelStatus.PeriodClosed, $"A finalized invoice of subscription '{subscriptionId}' covers time after {end:O}; void it first.");
+            }
+        }
+
+        await IdsAsync(connection, transaction, EndSql, cancellationToken, tenantId, subscriptionId, end, canceledAt).ConfigureAwait(false);
+        await IdsAsync(connection, transaction, DropLaterHoldsSql, cancellationToken, tenantId, subscriptionId, end).ConfigureAwait(false);
+        await IdsAsync(connection, transaction, CutHoldsSql, cancellationToken, tenantId, subscriptionId, end).ConfigureAwait(false);
+        List<Guid> voided = await IdsAsync(connection, transaction, VoidLaterDraftsSql, cancellationToken, tenantId, subscriptionId, end, canceledAt).ConfigureAwait(false);
+        List<Guid> cut = await IdsAsync(connection, transaction, CutDraftSql, cancellationToken, tenantId, subscriptionId, end, canceledAt).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new CancelOutcome(CancelStatus.Canceled, end, cut, voided);
+    }
+
+    /// <summary>PostgreSQL keeps microseconds: what is written is what a read gives back.</summary>
+    public static DateTimeOffset Microseconds(DateTimeOffset at) => at.AddTicks(-(at.UtcTicks % 10)).ToUniversalTime();
+
+    private static async Task<List<Guid>> IdsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params object[] values)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        command.AddPositional(values);
+        var ids = new List<Guid>();
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (reader.FieldCount == 1 && reader.GetFieldType(0) == typeof(Guid))
+            {
+                ids.Add(reader.GetGuid(0));
+            }
+        }
+
+        return ids;
+    }
+}
