@@ -26,6 +26,8 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
     private const string Subscription = "fz_sub";
     private const string HugePlan = "fz_huge_plan";
     private const string HugeSubscription = "fz_huge_sub";
+    private const string EditedCustomer = "fz_edited";
+    private const string CanceledSubscription = "fz_canceled";
 
     /// <summary>Valid properties of each charge model, for the preview and the price book.</summary>
     private static readonly (string Model, string Properties)[] s_prices =
@@ -120,6 +122,8 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
         // Accepted, and as large as a decimal gets: a fee that overflows the invoice's total once tax is added.
         await Expect(201, "POST", "/v1/plans", $$"""{"code":"{{HugePlan}}","currency":"USD","interval":"month","fixed_fee":"79228162514264337593543950335"}""");
         await Expect(201, "POST", "/v1/subscriptions", $$"""{"id":"{{HugeSubscription}}","customer_id":"{{Customer}}","plan":"{{HugePlan}}","started_at":"{{Iso(started)}}","subjects":["{{HugeSubscription}}:agent"]}""");
+        await Expect(201, "POST", "/v1/customers", $$"""{"id":"{{EditedCustomer}}","name":"Edited","currency":"USD","tax_rate":"0.20"}""");
+        await Expect(201, "POST", "/v1/subscriptions", $$"""{"id":"{{CanceledSubscription}}","customer_id":"{{EditedCustomer}}","plan":"{{Plan}}","started_at":"{{Iso(started)}}","subjects":["{{CanceledSubscription}}:agent"]}""");
         await Expect(200, "PUT", $"/v1/subscriptions/{Subscription}/quotas/{Meter}", """{"limit":"1000000000","period":"none","overflow":"block"}""");
         await Expect(200, "PUT", $"/v1/subscriptions/{Subscription}/quotas/{CountMeter}", """{"limit":"1000000","period":"day","overflow":"allow_overage"}""");
         await Expect(200, "PUT", $"/v1/subscriptions/{Subscription}/quotas/{QuotaMeter}", """{"limit":"100","period":"none"}""");
@@ -189,6 +193,12 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
                  k => Json($$"""{"id":"fze_{{k}}","algorithm":"es256","public_key":{{JsonSerializer.Serialize(s_es256Pem)}},"subjects":["{{subject}}"]}""")]),
             new("PUT /v1/settings/signatures", HttpMethod.Put, "/v1/settings/signatures", none, [_ => Json("""{"policy":"verify_if_present"}""")]),
             new("POST /v1/api-keys", HttpMethod.Post, "/v1/api-keys", none, [k => Json($$"""{"scopes":["read","ingest"],"description":"fuzz {{k}}"}""")]),
+            new("PATCH /v1/customers/{id}", HttpMethod.Patch, "/v1/customers/{id}", new Dictionary<string, string> { ["id"] = EditedCustomer },
+                [k => Json($$"""{"metadata":{"nested":{"a":[1,2]},"crm":"{{k}}"},"name":"Edited {{k}}","email":"billing@fuzz.test","tax_rate":"0.1"}""")]),
+            new("PATCH /v1/meters/{code}", HttpMethod.Patch, "/v1/meters/{code}", new Dictionary<string, string> { ["code"] = Meter },
+                [k => Json($$"""{"name":"Tokens {{k}}","description":"fuzzed","aggregation":"sum","value_property":"tokens","group_by":["model"]}""")]),
+            new("POST /v1/subscriptions/{id}/cancel", HttpMethod.Post, "/v1/subscriptions/{id}/cancel", new Dictionary<string, string> { ["id"] = CanceledSubscription },
+                [_ => Json("""{"at":"period_end"}""")]),
         ];
     }
 

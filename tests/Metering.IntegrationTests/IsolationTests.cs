@@ -32,6 +32,7 @@ public sealed partial class IsolationTests(AppFixture app)
         new("subscription's usage", "GET", "/v1/subscriptions/{subscription}/usage?meter={meter}"),
         new("subscription's current usage", "GET", "/v1/subscriptions/{subscription}/usage/current"),
         new("quota", "GET", "/v1/subscriptions/{subscription}/quotas/{meter}"),
+        new("subscription's quotas", "GET", "/v1/subscriptions/{subscription}/quotas"),
         new("invoice", "GET", "/v1/invoices/{invoice}"),
         new("billing run", "GET", "/v1/billing-runs/{run}"),
         new("re-rating job", "GET", "/v1/rerating-jobs/{job}"),
@@ -48,6 +49,11 @@ public sealed partial class IsolationTests(AppFixture app)
         new("signing key", "GET", "/v1/signing-keys/{signing_key}"),
         new("signing key revoke", "POST", "/v1/signing-keys/{signing_key}/revoke"),
         new("API key revoke", "DELETE", "/v1/api-keys/{api_key}"),
+        new("customer update", "PATCH", "/v1/customers/{customer}", """{"name":"taken over"}"""),
+        new("customer delete", "DELETE", "/v1/customers/{customer}"),
+        new("meter update", "PATCH", "/v1/meters/{meter}", """{"description":"taken over"}"""),
+        new("subscription cancel", "POST", "/v1/subscriptions/{subscription}/cancel", """{"at":"period_end"}"""),
+        new("meter archive", "POST", "/v1/meters/{meter}/archive"),
     ];
 
     private static readonly ListCase[] s_lists =
@@ -60,6 +66,17 @@ public sealed partial class IsolationTests(AppFixture app)
         new("audit events of one action", "/v1/audit-events?action=invoice.created"),
         new("signing keys", "/v1/signing-keys"),
         new("API keys", "/v1/api-keys"),
+        new("customers", "/v1/customers"),
+        new("plans", "/v1/plans"),
+        new("subscriptions", "/v1/subscriptions"),
+        new("subscriptions of the other tenant's customer id", "/v1/subscriptions?customer_id={other:customer}", ShowsOwn: false),
+        new("subscriptions on the other tenant's plan", "/v1/subscriptions?plan={other:plan}", ShowsOwn: false),
+        new("prices", "/v1/prices"),
+        new("quotas", "/v1/quotas"),
+        new("quotas of the other tenant's subscription id", "/v1/quotas?subscription_id={other:subscription}", ShowsOwn: false),
+        new("invoices of the other tenant's customer id", "/v1/invoices?customer_id={other:customer}", ShowsOwn: false),
+        new("billing runs", "/v1/billing-runs", ShowsOwn: false),
+        new("re-rating jobs", "/v1/rerating-jobs"),
     ];
 
     [Fact]

@@ -35,12 +35,24 @@ public sealed record UpdateCustomerRequest(CustomerChanges Changes)
             return null;
         }
 
-        if (raw.ValueKind != JsonValueKind.Object || raw.EnumerateObject().Count() > MaxMetadataKeys || raw.GetRawText().Length > MaxMetadataBytes)
+        if (raw.ValueKind != JsonValueKind.Object)
+        {
+            body.Fail("metadata", "'metadata' must be an object.");
+            return null;
+        }
+
+        // Checked for text PostgreSQL cannot hold before anything reads it as text.
+        if (!body.TryJson("metadata", out JsonElement value))
+        {
+            return null;
+        }
+
+        if (value.EnumerateObject().Count() > MaxMetadataKeys || value.GetRawText().Length > MaxMetadataBytes)
         {
             body.Fail("metadata", $"'metadata' must be an object of at most {MaxMetadataKeys} keys and {MaxMetadataBytes} bytes.");
             return null;
         }
 
-        return body.TryJson("metadata", out JsonElement value) ? JsonNode.Parse(value.GetRawText())!.AsObject() : null;
+        return JsonNode.Parse(value.GetRawText())!.AsObject();
     }
 }
