@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Metering.Gateway.Infrastructure;
 using Metering.Grains.Events;
@@ -7,6 +8,7 @@ using Metering.Gateway.Operations;
 using Metering.Silo.ApiKeys;
 using Metering.Silo.Catalog;
 using Metering.Gateway.Signing;
+using Metering.Grains.Signing;
 
 namespace Metering.Gateway.Events;
 
@@ -42,7 +44,7 @@ public static class EventsApi
             : result.Error!.ToResult();
     }
 
-    private static async Task<IResult> IngestBatch(HttpContext http, EventIngestor ingestor, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> IngestBatch(HttpContext http, EventIngestor ingestor, SignatureCheck signatures, TimeProvider time, CancellationToken ct)
     {
         (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
         if (body is null)
@@ -61,6 +63,12 @@ public static class EventsApi
             return new ApiError(400, "TOO_MANY_EVENTS", $"A batch holds 1 to {MaxBatchEvents} events; this one holds {count}.").ToResult();
         }
 
+        (EventSignature? batchSignature, ApiError? badSignature) = BatchSignature(body.Root);
+        if (badSignature is not null)
+        {
+            return badSignature.ToResult();
+        }
+
         DateTimeOffset now = time.GetUtcNow();
         var results = new EventResult[count];
         var valid = new List<SubmittedEvent>(count);
@@ -68,7 +76,7 @@ public static class EventsApi
         int index = 0;
         foreach (JsonElement element in array.EnumerateArray())
         {
-            (SubmittedEvent? e, ApiError? invalid) = EventValidator.Validate(element, now, http.Tenant());
+            (SubmittedEvent? e, ApiError? invalid) = EventValidator.Validate(element, now, http.Tenant(), batchSignature);
             if (e is null)
             {
                 results[index] = new EventResult(invalid!.Status, null, invalid);
@@ -82,7 +90,22 @@ public static class EventsApi
             index++;
         }
 
-        EventResult[] ingested = await ingestor.SubmitAsync(http.Tenant(), valid, ct);
+        EventResult[] ingested;
+        if (batchSignature is null)
+        {
+            ingested = await ingestor.SubmitAsync(http.Tenant(), valid, ct);
+        }
+        else
+        {
+            byte[] signed = BatchSigningInput.Build(http.Tenant(), batchSignature.Nonce, JsonMarshal.GetRawUtf8Value(array));
+            if (await signatures.CheckBatchAsync(http.Tenant(), batchSignature, signed, valid, now, ct) is { } refused)
+            {
+                return refused.ToResult();
+            }
+
+            ingested = await ingestor.IngestAsync(http.Tenant(), [.. valid.Select(v => v.Event)]);
+        }
+
         for (int i = 0; i < ingested.Length; i++)
         {
             results[validIndex[i]] = ingested[i];
@@ -101,6 +124,20 @@ public static class EventsApi
                 detail = r.Error?.Detail,
             }),
         }, new JsonSerializerOptions(Wire.Json) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }, statusCode: 207);
+    }
+
+    /// <summary>The batch's own <c>signature</c> (optional), or the problem with it.</summary>
+    private static (EventSignature? Signature, ApiError? Error) BatchSignature(JsonElement body)
+    {
+        if (!JsonBody.TryGetMember(body, "signature", out JsonElement json) || json.ValueKind == JsonValueKind.Null)
+        {
+            return (null, null);
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        EventSignature? signature = EventValidator.ReadSignature(json, errors);
+        return signature is not null ? (signature, null)
+            : (null, new ApiError(400, ApiError.Codes.InvalidRequest, string.Join(" ", errors.Values.Select(v => v[0])), errors));
     }
 }
 
