@@ -38,6 +38,8 @@ public sealed class JsonRequest<T> : IEndpointParameterMetadataProvider where T 
         return value is null ? new JsonRequest<T>(null, body.Error) : new JsonRequest<T>(value, null);
     }
 
+    /// <summary>The body's type for the document. No content type is listed: routing would then refuse any other with a bare
+    /// 415, where the body is read as JSON whatever its content type and a body that is not JSON answers a problem.</summary>
     public static void PopulateMetadata(ParameterInfo parameter, EndpointBuilder builder)
-        => builder.Metadata.Add(new AcceptsMetadata(["application/json"], T.Schema));
+        => builder.Metadata.Add(new AcceptsMetadata([], T.Schema));
 }
