@@ -110,24 +110,24 @@ public static class EventValidator
         string propertiesJson = hasProperties ? Minified(properties) : "{}";
         if (Encoding.UTF8.GetByteCount(propertiesJson) > MaxPropertiesBytes)
         {
-            return (null, new ApiError(413, "PAYLOAD_TOO_LARGE", $"'properties' is larger than {MaxPropertiesBytes} bytes."));
+            return (null, new ApiError(413, ApiError.Codes.PayloadTooLarge, $"'properties' is larger than {MaxPropertiesBytes} bytes."));
         }
 
         if (hasProperties && Depth(properties) > MaxPropertiesDepth)
         {
-            return (null, new ApiError(400, "PROPERTIES_TOO_DEEP", $"'properties' is nested deeper than {MaxPropertiesDepth} levels.",
+            return (null, new ApiError(400, ApiError.Codes.PropertiesTooDeep, $"'properties' is nested deeper than {MaxPropertiesDepth} levels.",
                 new Dictionary<string, string[]> { ["properties"] = [$"At most {MaxPropertiesDepth} levels of nesting."] }));
         }
 
         if (timestamp > receivedAt + MaxFutureSkew)
         {
-            return (null, new ApiError(400, "TIMESTAMP_SKEW", "The event's timestamp is more than 5 minutes in the future.",
+            return (null, new ApiError(400, ApiError.Codes.TimestampSkew, "The event's timestamp is more than 5 minutes in the future.",
                 new Dictionary<string, string[]> { ["timestamp"] = ["More than 5 minutes ahead of server time."] }));
         }
 
         if (timestamp < receivedAt - MaxAge)
         {
-            return (null, new ApiError(400, "TIMESTAMP_TOO_OLD", "The event's timestamp is older than 35 days.",
+            return (null, new ApiError(400, ApiError.Codes.TimestampTooOld, "The event's timestamp is older than 35 days.",
                 new Dictionary<string, string[]> { ["timestamp"] = ["Older than 35 days."] }));
         }
 
