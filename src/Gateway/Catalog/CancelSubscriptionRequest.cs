@@ -5,9 +5,9 @@ using Metering.Silo.Subscriptions;
 namespace Metering.Gateway.Catalog;
 
 /// <summary><c>POST /v1/subscriptions/{id}/cancel</c>: <c>{"at": "now" | "period_end" | RFC 3339}</c> (default now).</summary>
-public sealed record CancelSubscriptionRequest(CancelAt At)
+public sealed record CancelSubscriptionRequest(CancelAt At) : IJsonRequest<CancelSubscriptionRequest>
 {
-    public static CancelSubscriptionRequest? Read(JsonBody body)
+    public static CancelSubscriptionRequest? Read(JsonBody body, HttpContext http)
     {
         if (!JsonBody.TryGetMember(body.Root, "at", out JsonElement at) || at.ValueKind == JsonValueKind.Null)
         {

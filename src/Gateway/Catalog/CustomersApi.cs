@@ -4,7 +4,7 @@ using Metering.Grains.Catalog;
 using Metering.Silo.ApiKeys;
 using Metering.Silo.Catalog;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Problem = Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<System.Collections.Generic.Dictionary<string, object?>>;
+
 
 namespace Metering.Gateway.Catalog;
 
@@ -24,18 +24,12 @@ public static class CustomersApi
         return app;
     }
 
-    private static async Task<Results<JsonHttpResult<object>, Problem>> Update(string id, HttpContext http, CatalogStore catalog, IAuditLog audit, CancellationToken ct)
+    private static async Task<Results<Ok<CustomerJson>, ApiProblem>> Update(string id, JsonRequest<UpdateCustomerRequest> body, HttpContext http, CatalogStore catalog,
+        IAuditLog audit, CancellationToken ct)
     {
-        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
-        if (body is null)
+        if (!body.TryGet(out UpdateCustomerRequest? request, out ApiProblem? problem))
         {
-            return error!.ToProblem();
-        }
-
-        UpdateCustomerRequest? request = UpdateCustomerRequest.Read(body);
-        if (request is null)
-        {
-            return body.Error.ToProblem();
+            return problem;
         }
 
         string tenant = http.Tenant();
@@ -48,11 +42,11 @@ public static class CustomersApi
                 return new ApiError(409, ApiError.Codes.CurrencyLocked, $"Customer '{id}' has invoices in {before!.Currency}: the currency can no longer change.").ToProblem();
         }
 
-        CatalogAudit.Record(audit, tenant, catalog.Now, UpdatedAction, id, CatalogApi.CustomerJson(before!), CatalogApi.CustomerJson(after!));
-        return TypedResults.Json(CatalogApi.CustomerJson(after!), Wire.Json);
+        CatalogAudit.Record(audit, tenant, catalog.Now, UpdatedAction, id, CustomerJson.Of(before!), CustomerJson.Of(after!));
+        return TypedResults.Ok(CustomerJson.Of(after!));
     }
 
-    private static async Task<Results<JsonHttpResult<object>, Problem>> Delete(string id, HttpContext http, CatalogStore catalog, IAuditLog audit, CancellationToken ct)
+    private static async Task<Results<Ok<DeletedJson>, ApiProblem>> Delete(string id, HttpContext http, CatalogStore catalog, IAuditLog audit, CancellationToken ct)
     {
         string tenant = http.Tenant();
         (EditOutcome outcome, Customer? deleted) = await catalog.DeleteCustomerAsync(tenant, id, ct);
@@ -64,7 +58,7 @@ public static class CustomersApi
                 return new ApiError(409, ApiError.Codes.HasSubscriptions, $"Customer '{id}' has subscriptions: a customer is deleted only without any.").ToProblem();
         }
 
-        CatalogAudit.Record(audit, tenant, catalog.Now, DeletedAction, id, CatalogApi.CustomerJson(deleted!), null);
-        return TypedResults.Json<object>(new { id, deleted = true }, Wire.Json);
+        CatalogAudit.Record(audit, tenant, catalog.Now, DeletedAction, id, CustomerJson.Of(deleted!), null);
+        return TypedResults.Ok(new DeletedJson(id, true));
     }
 }

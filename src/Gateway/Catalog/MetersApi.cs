@@ -4,7 +4,7 @@ using Metering.Grains.Catalog;
 using Metering.Silo.ApiKeys;
 using Metering.Silo.Catalog;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Problem = Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<System.Collections.Generic.Dictionary<string, object?>>;
+
 
 namespace Metering.Gateway.Catalog;
 
@@ -23,18 +23,12 @@ public static class MetersApi
         return app;
     }
 
-    private static async Task<Results<JsonHttpResult<object>, Problem>> Update(string code, HttpContext http, CatalogStore catalog, IAuditLog audit, CancellationToken ct)
+    private static async Task<Results<Ok<MeterJson>, ApiProblem>> Update(string code, JsonRequest<UpdateMeterRequest> body, HttpContext http, CatalogStore catalog,
+        IAuditLog audit, CancellationToken ct)
     {
-        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
-        if (body is null)
+        if (!body.TryGet(out UpdateMeterRequest? request, out ApiProblem? problem))
         {
-            return error!.ToProblem();
-        }
-
-        UpdateMeterRequest? request = UpdateMeterRequest.Read(body);
-        if (request is null)
-        {
-            return body.Error.ToProblem();
+            return problem;
         }
 
         string tenant = http.Tenant();
@@ -46,10 +40,10 @@ public static class MetersApi
         return Answer(code, tenant, UpdatedAction, await catalog.UpdateMeterAsync(tenant, code, request.Changes, null, ct), catalog, audit);
     }
 
-    private static async Task<Results<JsonHttpResult<object>, Problem>> Archive(string code, HttpContext http, CatalogStore catalog, IAuditLog audit, CancellationToken ct)
+    private static async Task<Results<Ok<MeterJson>, ApiProblem>> Archive(string code, HttpContext http, CatalogStore catalog, IAuditLog audit, CancellationToken ct)
         => Answer(code, http.Tenant(), ArchivedAction, await catalog.UpdateMeterAsync(http.Tenant(), code, new MeterChanges(), catalog.Now, ct), catalog, audit);
 
-    private static Results<JsonHttpResult<object>, Problem> Answer(string code, string tenant, string action, (EditOutcome Outcome, Meter? Before, Meter? After) edit,
+    private static Results<Ok<MeterJson>, ApiProblem> Answer(string code, string tenant, string action, (EditOutcome Outcome, Meter? Before, Meter? After) edit,
         CatalogStore catalog, IAuditLog audit)
     {
         switch (edit.Outcome)
@@ -65,9 +59,9 @@ public static class MetersApi
         // Archiving an archived meter changes nothing, and is not audited again.
         if (action != ArchivedAction || edit.Before!.ArchivedAt is null)
         {
-            CatalogAudit.Record(audit, tenant, catalog.Now, action, code, CatalogApi.MeterJson(edit.Before!), CatalogApi.MeterJson(edit.After!));
+            CatalogAudit.Record(audit, tenant, catalog.Now, action, code, MeterJson.Of(edit.Before!), MeterJson.Of(edit.After!));
         }
 
-        return TypedResults.Json(CatalogApi.MeterJson(edit.After!), Wire.Json);
+        return TypedResults.Ok(MeterJson.Of(edit.After!));
     }
 }

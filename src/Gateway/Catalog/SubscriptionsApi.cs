@@ -5,7 +5,7 @@ using Metering.Silo.ApiKeys;
 using Metering.Silo.Catalog;
 using Metering.Silo.Subscriptions;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Problem = Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<System.Collections.Generic.Dictionary<string, object?>>;
+
 
 namespace Metering.Gateway.Catalog;
 
@@ -21,19 +21,12 @@ public static class SubscriptionsApi
         return app;
     }
 
-    private static async Task<Results<JsonHttpResult<object>, Problem>> Cancel(string id, HttpContext http, SubscriptionLifecycleService lifecycle, CatalogStore catalog,
-        CancellationToken ct)
+    private static async Task<Results<Ok<SubscriptionJson>, ApiProblem>> Cancel(string id, JsonRequest<CancelSubscriptionRequest> body, HttpContext http,
+        SubscriptionLifecycleService lifecycle, CatalogStore catalog, CancellationToken ct)
     {
-        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
-        if (body is null)
+        if (!body.TryGet(out CancelSubscriptionRequest? request, out ApiProblem? problem))
         {
-            return error!.ToProblem();
-        }
-
-        CancelSubscriptionRequest? request = CancelSubscriptionRequest.Read(body);
-        if (request is null)
-        {
-            return body.Error.ToProblem();
+            return problem;
         }
 
         if (await lifecycle.CancelAsync(http.Tenant(), id, request.At, ct) is not { } done)
@@ -43,7 +36,7 @@ public static class SubscriptionsApi
 
         return done.Outcome.Status switch
         {
-            CancelStatus.Canceled => TypedResults.Json(CatalogApi.SubscriptionJson(done.After!, catalog.Now), Wire.Json),
+            CancelStatus.Canceled => TypedResults.Ok(SubscriptionJson.Of(done.After!, catalog.Now)),
             CancelStatus.AlreadyEnded => new ApiError(409, ApiError.Codes.SubscriptionEnded, done.Outcome.Detail!, Extra: new { subscription_id = id }).ToProblem(),
             CancelStatus.EventsAfterEnd => new ApiError(409, ApiError.Codes.EventsAfterEnd, done.Outcome.Detail!).ToProblem(),
             _ => new ApiError(409, ApiError.Codes.PeriodClosed, done.Outcome.Detail!).ToProblem(),

@@ -7,12 +7,12 @@ namespace Metering.Gateway.Catalog;
 
 /// <summary><c>PATCH /v1/customers/{id}</c>: <c>{"name"?, "email"? (null removes it), "currency"?, "tax_rate"?, "metadata"?: {...}}</c>.
 /// Metadata is merged key by key; a key set to null is removed.</summary>
-public sealed record UpdateCustomerRequest(CustomerChanges Changes)
+public sealed record UpdateCustomerRequest(CustomerChanges Changes) : IJsonRequest<UpdateCustomerRequest>
 {
     public const int MaxMetadataKeys = 50;
     public const int MaxMetadataBytes = 8 * 1024;
 
-    public static UpdateCustomerRequest? Read(JsonBody body)
+    public static UpdateCustomerRequest? Read(JsonBody body, HttpContext http)
     {
         string? name = body.String("name", false, 255);
         bool clearEmail = JsonBody.TryGetMember(body.Root, "email", out JsonElement email) && email.ValueKind == JsonValueKind.Null;

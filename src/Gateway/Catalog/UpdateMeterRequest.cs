@@ -7,9 +7,9 @@ namespace Metering.Gateway.Catalog;
 
 /// <summary><c>PATCH /v1/meters/{code}</c>: <c>{"name"?, "description"?, "event_type"?, "aggregation"?, "value_property"?, "group_by"?}</c>.
 /// The last four change how events count: refused once events of the meter's type exist.</summary>
-public sealed record UpdateMeterRequest(MeterChanges Changes)
+public sealed record UpdateMeterRequest(MeterChanges Changes) : IJsonRequest<UpdateMeterRequest>
 {
-    public static UpdateMeterRequest? Read(JsonBody body)
+    public static UpdateMeterRequest? Read(JsonBody body, HttpContext http)
     {
         string? name = body.String("name", false, 255);
         string? description = body.String("description", false, 1000);
