@@ -18,7 +18,33 @@ public static class SubscriptionsApi
     {
         RouteGroupBuilder subscriptions = app.MapGroup("/v1/subscriptions").RequireApiKey();
         subscriptions.MapPost("/{id}/cancel", Cancel).RequireScope(ApiScopes.Manage);
+        subscriptions.MapPost("/{id}/change-plan", ChangePlan).RequireScope(ApiScopes.Manage);
         return app;
+    }
+
+    /// <summary>Moves the subscription to another plan of the same currency and interval, now (from the next whole UTC hour) or at
+    /// the end of the current period; usage before the change is priced on the old plan, after it on the new one.</summary>
+    private static async Task<Results<Ok<SubscriptionJson>, ApiProblem>> ChangePlan(string id, JsonRequest<ChangePlanRequest> body, HttpContext http,
+        SubscriptionLifecycleService lifecycle, CatalogStore catalog, CancellationToken ct)
+    {
+        if (!body.TryGet(out ChangePlanRequest? request, out ApiProblem? problem))
+        {
+            return problem;
+        }
+
+        PlanChangeOutcome outcome = await lifecycle.ChangePlanAsync(http.Tenant(), id, request.Change, ct);
+        return outcome.Result switch
+        {
+            PlanChangeResult.Changed => TypedResults.Ok(SubscriptionJson.Of(outcome.After!, catalog.Now)),
+            PlanChangeResult.SubscriptionNotFound => ApiError.NotFound($"Subscription '{id}'").ToProblem(),
+            PlanChangeResult.PlanNotFound => ApiError.NotFound($"Plan '{request.Change.PlanCode}'").ToProblem(),
+            PlanChangeResult.BeforeStart => ApiError.Invalid("at", $"The change must come after the subscription's start.").ToProblem(),
+            PlanChangeResult.SamePlan => ApiError.Invalid("plan", $"Subscription '{id}' is on plan '{request.Change.PlanCode}' then already.").ToProblem(),
+            PlanChangeResult.PlanNotCompatible => new ApiError(409, ApiError.Codes.PlanNotCompatible,
+                $"Plan '{request.Change.PlanCode}' bills in another currency or interval than the subscription's plan.").ToProblem(),
+            PlanChangeResult.Ended => new ApiError(409, ApiError.Codes.SubscriptionEnded, $"Subscription '{id}' ends before the change.", Extra: new { subscription_id = id }).ToProblem(),
+            _ => new ApiError(409, ApiError.Codes.PeriodClosed, $"A finalized invoice of subscription '{id}' covers time after the change; void it first.").ToProblem(),
+        };
     }
 
     private static async Task<Results<Ok<SubscriptionJson>, ApiProblem>> Cancel(string id, JsonRequest<CancelSubscriptionRequest> body, HttpContext http,

@@ -55,6 +55,7 @@ public sealed record ApiError(int Status, string Code, string Detail, IReadOnlyD
         public const string CurrencyLocked = "CURRENCY_LOCKED";
         public const string MeterHasEvents = "METER_HAS_EVENTS";
         public const string EventsAfterEnd = "EVENTS_AFTER_END";
+        public const string PlanNotCompatible = "PLAN_NOT_COMPATIBLE";
         public const string TimestampSkew = "TIMESTAMP_SKEW";
         public const string TimestampTooOld = "TIMESTAMP_TOO_OLD";
         public const string PropertiesTooDeep = "PROPERTIES_TOO_DEEP";
@@ -112,6 +113,7 @@ public static class Problems
         [ApiError.Codes.CurrencyLocked] = "Currency cannot change",
         [ApiError.Codes.MeterHasEvents] = "Meter has events",
         [ApiError.Codes.EventsAfterEnd] = "Events accepted after the end",
+        [ApiError.Codes.PlanNotCompatible] = "Plan not compatible",
         [ApiError.Codes.Internal] = "Internal error",
     };
 

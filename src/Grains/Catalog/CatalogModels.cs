@@ -76,8 +76,27 @@ public sealed record Plan(string Code, string Currency, BillingInterval Interval
 /// <summary>A subscription. It ends at <see cref="EndedAt"/> when cancelled: its last period is cut there, and events stamped at
 /// or after it are refused. <see cref="Revision"/> grows with every change of its lifecycle.</summary>
 public sealed record Subscription(string Id, string CustomerId, string PlanCode, BillingInterval Interval, DateTimeOffset StartedAt, IReadOnlyList<string> Subjects, DateTimeOffset CreatedAt,
-    DateTimeOffset? EndedAt = null, long Revision = 0)
+    DateTimeOffset? EndedAt = null, long Revision = 0, IReadOnlyList<PlanChange>? Changes = null)
 {
+    /// <summary>The plan in force at <paramref name="at"/>: <see cref="PlanCode"/> (the first plan) until the first change.</summary>
+    public string PlanAt(DateTimeOffset at) => (Changes ?? []).LastOrDefault(c => c.At <= at)?.PlanCode ?? PlanCode;
+
+    /// <summary>A period split where the plan changes within it, each part with its plan, in order; the last part keeps the
+    /// period's <see cref="BillingPeriod.Last"/>.</summary>
+    public IReadOnlyList<(BillingPeriod Part, string PlanCode)> PartsOf(BillingPeriod period)
+    {
+        var parts = new List<(BillingPeriod, string)>();
+        DateTimeOffset start = period.Start;
+        foreach (PlanChange change in (Changes ?? []).Where(c => c.At > period.Start && c.At < period.End))
+        {
+            parts.Add((new BillingPeriod(start, change.At), PlanAt(start)));
+            start = change.At;
+        }
+
+        parts.Add((new BillingPeriod(start, period.End, period.Last), PlanAt(start)));
+        return parts;
+    }
+
     /// <summary>The period that contains <paramref name="at"/>, cut at the end (the last period for instants after it).</summary>
     public BillingPeriod PeriodAt(DateTimeOffset at)
     {

@@ -261,13 +261,42 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
     private async Task<(InvoiceTotals Totals, Plan Plan)> ComputeAsync(string tenant, Subscription subscription, BillingPeriod period, BillingCache? cache, CancellationToken ct,
         decimal? taxRate = null)
     {
-        Plan plan = await Cached(cache?.Plans, subscription.PlanCode, () => catalog.GetPlanAsync(tenant, subscription.PlanCode, ct)).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"Plan {subscription.PlanCode} is missing.");
         Customer customer = await Cached(cache?.Customers, subscription.CustomerId, () => catalog.GetCustomerAsync(tenant, subscription.CustomerId, ct)).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Customer {subscription.CustomerId} is missing.");
-        IReadOnlyList<PriceEntry> prices = await Cached(cache?.Prices, (plan.Code, period.Start), () => store.PricesInForceAsync(tenant, plan.Code, period.Start, ct)).ConfigureAwait(false);
+        IReadOnlyList<(BillingPeriod Part, string PlanCode)> parts = subscription.PartsOf(period);
+        BillingPeriod full = subscription.FullPeriodOf(period);
+        var lines = new List<LineItem>();
+        Plan? first = null;
+        try
+        {
+            for (int i = 0; i < parts.Count; i++)
+            {
+                (BillingPeriod part, string planCode) = parts[i];
+                Plan plan = await Cached(cache?.Plans, planCode, () => catalog.GetPlanAsync(tenant, planCode, ct)).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException($"Plan {planCode} is missing.");
+                first ??= plan;
+                // A plan change falls on a whole hour: the parts' hours tile the period's.
+                (DateTimeOffset from, DateTimeOffset to) = (i == 0 ? period.UsageHours.From : part.Start, i == parts.Count - 1 ? period.UsageHours.To : part.End);
+                IReadOnlyList<MeterUsage> usages = await UsageAsync(tenant, subscription, plan, part.Start, from, to, period, cache, ct).ConfigureAwait(false);
+                decimal fixedFee = FixedFee.For(plan.FixedFee, plan.Proration, part, full, first: i == 0);
+                lines.AddRange(InvoiceCalculator.Lines(plan.Code, fixedFee, plan.Currency, usages, parts.Count == 1 ? string.Empty : $" on plan {plan.Code}"));
+            }
+
+            return (InvoiceCalculator.Totals(lines, first!.Currency, taxRate ?? customer.TaxRate), first);
+        }
+        catch (OverflowException ex)
+        {
+            // Decimal arithmetic throws only past its range: the invoice cannot be priced, however often it is asked for.
+            throw new AmountOutOfRangeException(subscription.Id, period.Start, ex);
+        }
+    }
+
+    /// <summary>Each meter the plan prices (in the book in force at <paramref name="pricedAt"/>) with its usage over [from, to).</summary>
+    private async Task<IReadOnlyList<MeterUsage>> UsageAsync(string tenant, Subscription subscription, Plan plan, DateTimeOffset pricedAt, DateTimeOffset from, DateTimeOffset to,
+        BillingPeriod period, BillingCache? cache, CancellationToken ct)
+    {
+        IReadOnlyList<PriceEntry> prices = await Cached(cache?.Prices, (plan.Code, pricedAt), () => store.PricesInForceAsync(tenant, plan.Code, pricedAt, ct)).ConfigureAwait(false);
         TenantMeters meters = await catalog.GetMetersAsync(tenant, ct).ConfigureAwait(false);
-        (DateTimeOffset from, DateTimeOffset to) = period.UsageHours;
         bool ended = period.End <= subscription.PeriodAt(time.GetUtcNow()).Start;
         var usages = new List<MeterUsage>(prices.Count);
         foreach (PriceEntry price in prices)
@@ -281,16 +310,7 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
             usages.Add(new MeterUsage(meter.Code, price.Price, result.Value ?? 0, result.Events));
         }
 
-        try
-        {
-            decimal fixedFee = FixedFee.For(plan.FixedFee, plan.Proration, period, subscription.FullPeriodOf(period));
-            return (InvoiceCalculator.Build(plan.Code, fixedFee, plan.Currency, taxRate ?? customer.TaxRate, usages), plan);
-        }
-        catch (OverflowException ex)
-        {
-            // Decimal arithmetic throws only past its range: the invoice cannot be priced, however often it is asked for.
-            throw new AmountOutOfRangeException(subscription.Id, period.Start, ex);
-        }
+        return usages;
     }
 
     private static Task<T> Cached<TKey, T>(ConcurrentDictionary<TKey, Task<T>>? cache, TKey key, Func<Task<T>> load) where TKey : notnull

@@ -50,13 +50,17 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
     private const string SubscriptionsSql = """
         SELECT s.id, s.customer_id, s.plan_code, p.billing_interval, s.started_at, s.created_at,
                coalesce((SELECT array_agg(DISTINCT subject ORDER BY subject) FROM subscription_subjects x WHERE x.tenant_id = s.tenant_id AND x.subscription_id = s.id), '{}'),
-               s.ended_at, s.revision
+               s.ended_at, s.revision,
+               coalesce((SELECT array_agg(starts_at ORDER BY starts_at) FROM subscription_phases c WHERE c.tenant_id = s.tenant_id AND c.subscription_id = s.id), '{}'),
+               coalesce((SELECT array_agg(plan_code ORDER BY starts_at) FROM subscription_phases c WHERE c.tenant_id = s.tenant_id AND c.subscription_id = s.id), '{}')
         FROM subscriptions s JOIN plans p ON p.tenant_id = s.tenant_id AND p.code = s.plan_code
         """;
     private const string SelectSubscriptionSql = SubscriptionsSql + " WHERE s.tenant_id = $1 AND s.id = $2";
     private const string SubscriptionsStartedBeforeSql = SubscriptionsSql + " WHERE s.tenant_id = $1 AND s.started_at < $2";
     private const string ListSubscriptionsSql = SubscriptionsSql + """
-         WHERE s.tenant_id = $1 AND ($2::text IS NULL OR s.customer_id = $2) AND ($3::text IS NULL OR s.plan_code = $3)
+         WHERE s.tenant_id = $1 AND ($2::text IS NULL OR s.customer_id = $2)
+           AND ($3::text IS NULL OR coalesce((SELECT c.plan_code FROM subscription_phases c WHERE c.tenant_id = s.tenant_id AND c.subscription_id = s.id AND c.starts_at <= $5
+                                             ORDER BY c.starts_at DESC LIMIT 1), s.plan_code) = $3)
            AND ($4::text IS NULL OR ($4 = 'active') = (s.ended_at IS NULL OR s.ended_at > $5))
            AND ($6::text IS NULL OR s.id > $6)
          ORDER BY s.id LIMIT $7
@@ -310,7 +314,8 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
     private static Subscription ReadSubscription(NpgsqlDataReader reader)
         => new(reader.GetString(0), reader.GetString(1), reader.GetString(2), WireName.ParseWire<BillingInterval>(reader.GetString(3)),
             reader.GetFieldValue<DateTimeOffset>(4), reader.GetFieldValue<string[]>(6), reader.GetFieldValue<DateTimeOffset>(5),
-            reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7), reader.GetInt64(8));
+            reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7), reader.GetInt64(8),
+            reader.GetFieldValue<DateTimeOffset[]>(9).Zip(reader.GetFieldValue<string[]>(10), (at, plan) => new PlanChange(at, plan)).ToList());
 
     private static Meter ReadMeter(NpgsqlDataReader reader)
         => new(reader.GetString(0), reader.GetString(1), WireName.ParseWire<Aggregation>(reader.GetString(2)), reader.IsDBNull(3) ? null : reader.GetString(3),

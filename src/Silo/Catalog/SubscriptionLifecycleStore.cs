@@ -27,6 +27,48 @@ public sealed class SubscriptionLifecycleStore(NpgsqlDataSource dataSource) : IS
         WHERE tenant_id = $1 AND subscription_id = $2 AND kind = 'standard' AND status = 'draft' AND period_start < $3 AND period_end > $3 RETURNING id
         """;
 
+    private const string EndedAtSql = "SELECT ended_at FROM subscriptions WHERE tenant_id = $1 AND id = $2 FOR UPDATE";
+    private const string DropLaterChangesSql = "DELETE FROM subscription_phases WHERE tenant_id = $1 AND subscription_id = $2 AND starts_at >= $3";
+    private const string InsertChangeSql = "INSERT INTO subscription_phases (tenant_id, subscription_id, starts_at, plan_code, created_at) VALUES ($1, $2, $3, $4, $5)";
+    private const string NextRevisionSql = "UPDATE subscriptions SET revision = revision + 1 WHERE tenant_id = $1 AND id = $2";
+    private const string DraftsAfterSql = """
+        SELECT id FROM invoices WHERE tenant_id = $1 AND subscription_id = $2 AND kind = 'standard' AND status = 'draft' AND period_end > $3
+        """;
+
+    /// <summary>In one transaction: from <paramref name="at"/> on the subscription is on <paramref name="planCode"/> (a change
+    /// scheduled at or after it is replaced) and its revision grows. Returns the drafts whose period the change reaches (to
+    /// price again), or why not: the subscription ends by then, or a finalized invoice covers time after it.</summary>
+    public async Task<(PlanChangeStatus Status, IReadOnlyList<Guid> Drafts)> ChangePlanAsync(string tenantId, string subscriptionId, string planCode, DateTimeOffset at,
+        DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var ended = new NpgsqlCommand(EndedAtSql, connection, transaction))
+        {
+            ended.AddPositional(tenantId, subscriptionId);
+            if (await ended.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is DateTime end && new DateTimeOffset(end, TimeSpan.Zero) <= at)
+            {
+                return (PlanChangeStatus.Ended, []);
+            }
+        }
+
+        await using (var closed = new NpgsqlCommand(ClosedAfterSql, connection, transaction))
+        {
+            closed.AddPositional(tenantId, subscriptionId, at);
+            if ((bool)(await closed.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                return (PlanChangeStatus.PeriodClosed, []);
+            }
+        }
+
+        await IdsAsync(connection, transaction, DropLaterChangesSql, cancellationToken, tenantId, subscriptionId, at).ConfigureAwait(false);
+        await IdsAsync(connection, transaction, InsertChangeSql, cancellationToken, tenantId, subscriptionId, at, planCode, now).ConfigureAwait(false);
+        await IdsAsync(connection, transaction, NextRevisionSql, cancellationToken, tenantId, subscriptionId).ConfigureAwait(false);
+        List<Guid> drafts = await IdsAsync(connection, transaction, DraftsAfterSql, cancellationToken, tenantId, subscriptionId, at).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return (PlanChangeStatus.Changed, drafts);
+    }
+
     public async Task<DateTimeOffset?> EndOfAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default)
     {
         await using NpgsqlCommand command = dataSource.CreateCommand(EndOfSql);

@@ -62,7 +62,8 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton<UsageReader>();
         services.AddSingleton<BillingStore>();
         services.AddSingleton<IClosedPeriods>(sp => sp.GetRequiredService<BillingStore>());
-        services.AddSingleton<ISubscriptionLifecycle, SubscriptionLifecycleStore>();
+        services.AddSingleton<SubscriptionLifecycleStore>();
+        services.AddSingleton<ISubscriptionLifecycle>(sp => sp.GetRequiredService<SubscriptionLifecycleStore>());
         services.AddSingleton<InvoiceService>();
         services.AddSingleton<Metering.Silo.Subscriptions.SubscriptionLifecycleService>();
         services.AddSingleton<BillingRunService>();

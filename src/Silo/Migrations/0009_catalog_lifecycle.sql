@@ -42,3 +42,16 @@ CREATE INDEX invoices_tenant_created ON invoices (tenant_id, created_at, id);
 CREATE INDEX prices_tenant_created ON prices (tenant_id, created_at, id);
 CREATE INDEX billing_runs_tenant_created ON billing_runs (tenant_id, created_at, id);
 CREATE INDEX rerating_jobs_tenant_created ON rerating_jobs (tenant_id, created_at, id);
+
+-- Plan changes: from starts_at on, the subscription is on plan_code (before the first change, on subscriptions.plan_code).
+-- A change takes effect on a whole UTC hour, where usage splits exactly.
+CREATE TABLE subscription_phases (
+    tenant_id text NOT NULL,
+    subscription_id text NOT NULL,
+    starts_at timestamptz NOT NULL,
+    plan_code text NOT NULL,
+    created_at timestamptz NOT NULL,
+    PRIMARY KEY (tenant_id, subscription_id, starts_at),
+    FOREIGN KEY (tenant_id, subscription_id) REFERENCES subscriptions (tenant_id, id),
+    FOREIGN KEY (tenant_id, plan_code) REFERENCES plans (tenant_id, code)
+);

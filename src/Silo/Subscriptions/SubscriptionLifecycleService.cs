@@ -4,15 +4,103 @@ using Metering.Grains.Catalog;
 using Metering.Grains.Subscriptions;
 using Metering.Runtime;
 using Metering.Silo.Billing;
+using Metering.Grains.Quotas;
 using Metering.Silo.Catalog;
+using Metering.Silo.Quotas;
 
 namespace Metering.Silo.Subscriptions;
 
 /// <summary>Ends subscriptions. The subscription grain decides the end against ingest (one turn) and writes it with its effects
 /// in one transaction; this service then prices again the draft invoice the end cut, and audits the change.</summary>
-public sealed class SubscriptionLifecycleService(CatalogStore catalog, InvoiceService invoices, IGrainFactory grains, IAuditLog audit, TimeProvider time)
+public sealed class SubscriptionLifecycleService(CatalogStore catalog, InvoiceService invoices, BillingStore billing, SubscriptionLifecycleStore store,
+    PostgresQuotaStore quotas, IGrainFactory grains, IAuditLog audit, TimeProvider time)
 {
     public const string CanceledAction = "subscription.canceled";
+    public const string PlanChangedAction = "subscription.plan_changed";
+
+    /// <summary>Moves a subscription to another plan of the same currency and interval. Usage before the change is priced on the
+    /// old plan's book, after it on the new one, in one invoice per period; drafts the change reaches are priced again.</summary>
+    public async Task<PlanChangeOutcome> ChangePlanAsync(string tenant, string subscriptionId, PlanChangeRequest request, CancellationToken ct = default)
+    {
+        Subscription? before = await catalog.ReadSubscriptionAsync(tenant, subscriptionId, ct).ConfigureAwait(false);
+        if (before is null)
+        {
+            return new PlanChangeOutcome(PlanChangeResult.SubscriptionNotFound);
+        }
+
+        DateTimeOffset now = time.GetUtcNow();
+        DateTimeOffset at = request.At ?? (request.AtPeriodEnd ? before.PeriodAt(now).End : NextHour(now));
+        if (at <= before.StartedAt)
+        {
+            return new PlanChangeOutcome(PlanChangeResult.BeforeStart);
+        }
+
+        Plan? plan = await catalog.GetPlanAsync(tenant, request.PlanCode, ct).ConfigureAwait(false);
+        Plan? current = await catalog.GetPlanAsync(tenant, before.PlanAt(at), ct).ConfigureAwait(false);
+        if (plan is null || current is null)
+        {
+            return new PlanChangeOutcome(PlanChangeResult.PlanNotFound);
+        }
+
+        if (plan.Code == current.Code)
+        {
+            return new PlanChangeOutcome(PlanChangeResult.SamePlan);
+        }
+
+        if (plan.Currency != current.Currency || plan.Interval != current.Interval)
+        {
+            return new PlanChangeOutcome(PlanChangeResult.PlanNotCompatible);
+        }
+
+        (PlanChangeStatus status, IReadOnlyList<Guid> drafts) = await store.ChangePlanAsync(tenant, subscriptionId, plan.Code, at, now, ct).ConfigureAwait(false);
+        catalog.Forget(tenant, subscriptionId, []);
+        if (status != PlanChangeStatus.Changed)
+        {
+            return new PlanChangeOutcome(status == PlanChangeStatus.Ended ? PlanChangeResult.Ended : PlanChangeResult.PeriodClosed);
+        }
+
+        foreach (Guid draft in drafts)
+        {
+            await invoices.RefreshAsync(tenant, draft, ct).ConfigureAwait(false);
+        }
+
+        IReadOnlyList<string> reset = at > NextHour(now) ? [] : await ResetQuotasAsync(tenant, subscriptionId, plan, request.ResetQuotas, at, ct).ConfigureAwait(false);
+        Subscription after = (await catalog.ReadSubscriptionAsync(tenant, subscriptionId, ct).ConfigureAwait(false))!;
+        audit.Record(new AuditEntry(tenant, time.GetUtcNow(), PlanChangedAction, "api", subscriptionId, JsonSerializer.Serialize(new
+        {
+            before = new { plan = current.Code, revision = before.Revision },
+            after = new { plan = plan.Code, revision = after.Revision },
+            at,
+            quotas_reset = reset,
+            invoices_repriced = drafts,
+        })));
+        return new PlanChangeOutcome(PlanChangeResult.Changed, after, at, reset);
+    }
+
+    /// <summary>Resets the quotas the change asks for (all, or those on meters the new plan does not price): credits get their
+    /// limit back as balance. Returns their meters.</summary>
+    private async Task<IReadOnlyList<string>> ResetQuotasAsync(string tenant, string subscriptionId, Plan plan, bool all, DateTimeOffset at, CancellationToken ct)
+    {
+        HashSet<string> priced = [.. (await billing.PricesInForceAsync(tenant, plan.Code, at, ct).ConfigureAwait(false)).Select(p => p.MeterCode)];
+        var reset = new List<string>();
+        foreach (string meter in await quotas.ListMetersAsync(tenant, subscriptionId, ct).ConfigureAwait(false))
+        {
+            IQuotaGrain quota = grains.GetGrain<IQuotaGrain>(QuotaKey.Of(tenant, subscriptionId, meter));
+            if ((all || !priced.Contains(meter)) && await quota.CheckAsync(0).ConfigureAwait(false) is { } view)
+            {
+                await quota.SetAsync(view.Definition).ConfigureAwait(false);
+                reset.Add(meter);
+            }
+        }
+
+        return reset;
+    }
+
+    private static DateTimeOffset NextHour(DateTimeOffset now)
+    {
+        DateTimeOffset hour = new(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerHour), TimeSpan.Zero);
+        return hour == now ? hour : hour.AddHours(1);
+    }
 
     /// <summary>Cancels; null when the subscription does not exist. The outcome's subscription is as it is after the cancel.</summary>
     public async Task<(CancelOutcome Outcome, Subscription? After)?> CancelAsync(string tenant, string subscriptionId, CancelAt at, CancellationToken ct = default)

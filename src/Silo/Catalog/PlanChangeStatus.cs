@@ -1,0 +1,12 @@
+namespace Metering.Silo.Catalog;
+
+public enum PlanChangeStatus
+{
+    Changed,
+
+    /// <summary>The subscription ends at or before the change.</summary>
+    Ended,
+
+    /// <summary>A finalized invoice covers time after the change.</summary>
+    PeriodClosed,
+}
