@@ -109,4 +109,52 @@ public sealed class LifecycleRaceTests(AppFixture app)
             Assert.Equal((fee + 1).ToString("F2"), only.Str("subtotal"));
         }
     }
+
+    [Fact]
+    public async Task A_plan_change_committed_while_a_billing_run_inserts_its_invoices_splits_each_period_it_reaches_and_invoices_each_once()
+    {
+        (string _, _, HttpClient client) = await app.NewTenantWithKeyAsync();
+        using (client)
+        {
+            await client.PostAsync("/v1/meters", new { code = "calls", event_type = "call", aggregation = "count" });
+            await client.PostAsync("/v1/customers", new { id = "cust_1", currency = "USD" });
+            foreach ((string code, string fee, string price) in new[] { ("dbasic", "24", "1"), ("dpro", "48", "0.5") })
+            {
+                await client.PostAsync("/v1/plans", new { code, currency = "USD", interval = "day", fixed_fee = fee, proration = "daily" });
+                await client.PostAsync($"/v1/plans/{code}/prices", new { meter = "calls", model = "per_unit", properties = new { unit_price = price }, effective_from = "2020-01-01T00:00:00Z" });
+            }
+
+            string subject = "agent:" + Guid.NewGuid().ToString("N");
+            Assert.Equal(201, (await client.PostAsync("/v1/subscriptions", new { id = "sub_1", customer_id = "cust_1", plan = "dbasic", started_at = Iso(s_start), subjects = new[] { subject } })).Status);
+            foreach (DateTimeOffset at in new[] { s_start.AddHours(26), s_start.AddHours(26), s_start.AddHours(38), s_start.AddHours(38) })
+            {
+                Assert.Equal(201, (await client.PostAsync("/v1/events", new { idempotency_key = Guid.NewGuid().ToString(), subject, event_type = "call", timestamp = Iso(at) })).Status);
+            }
+
+            string run;
+            await using (TableGate gate = await TableGate.HoldAsync(app, "invoices"))
+            {
+                // The run prices the three ended days on dbasic; their inserts wait at the gate...
+                run = (await client.PostAsync("/v1/billing-runs", new { period_end_before = Iso(s_start.AddDays(3)) })).Body.Str("id");
+                await gate.WaitForWaitersAsync(3);
+                // ... while the plan changes to dpro from the middle of the second day on.
+                (int status, JsonElement changed) = await client.PostAsync("/v1/subscriptions/sub_1/change-plan", new { plan = "dpro", at = Iso(s_start.AddHours(36)) });
+                Assert.True(status == 200, changed.ToString());
+                await gate.ReleaseAsync();
+            }
+
+            for (int i = 0; i < 200 && (await client.GetJsonAsync($"/v1/billing-runs/{run}")).Body.Str("status") != "completed"; i++)
+            {
+                await Task.Delay(50);
+            }
+
+            JsonElement done = (await client.GetJsonAsync($"/v1/billing-runs/{run}")).Body;
+            Assert.Equal(3, done.GetProperty("created").GetInt32());
+            Assert.Equal(0, done.GetProperty("failed").GetInt32());
+            JsonElement[] invoices = [.. (await client.GetJsonAsync("/v1/invoices?subscription_id=sub_1")).Body.GetProperty("data").EnumerateArray().OrderBy(i => i.Str("period_start"))];
+            Assert.Equal(["24.00", "39.00", "48.00"], invoices.Select(i => i.Str("subtotal")));
+            Assert.Equal(4, invoices[1].GetProperty("line_items").GetArrayLength());
+            Assert.Equal(["dbasic", "dbasic", "dpro"], invoices.Select(i => i.Str("plan")));
+        }
+    }
 }
