@@ -197,6 +197,8 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
                 [k => Json($$"""{"metadata":{"nested":{"a":[1,2]},"crm":"{{k}}"},"name":"Edited {{k}}","email":"billing@fuzz.test","tax_rate":"0.1"}""")]),
             new("PATCH /v1/meters/{code}", HttpMethod.Patch, "/v1/meters/{code}", new Dictionary<string, string> { ["code"] = Meter },
                 [k => Json($$"""{"name":"Tokens {{k}}","description":"fuzzed","aggregation":"sum","value_property":"tokens","group_by":["model"]}""")]),
+            new("POST /v1/subscriptions/{id}/change-plan", HttpMethod.Post, "/v1/subscriptions/{id}/change-plan", new Dictionary<string, string> { ["id"] = CanceledSubscription },
+                [_ => Json($$"""{"plan":"{{HugePlan}}","at":"period_end","quotas":"carry_over"}""")]),
             new("POST /v1/subscriptions/{id}/cancel", HttpMethod.Post, "/v1/subscriptions/{id}/cancel", new Dictionary<string, string> { ["id"] = CanceledSubscription },
                 [_ => Json("""{"at":"period_end"}""")]),
         ];

@@ -176,4 +176,6 @@ internal sealed class CommittingSubscriptionGrain(IGrainContext context, TimePro
     public Task<FencingToken> ReloadClosedPeriodsAsync() => Task.FromResult(new FencingToken("test", 0, 1));
 
     public Task SnapshotAsync() => Task.CompletedTask;
+
+    public Task<CancelOutcome> CancelAsync(CancelRequest request) => throw new NotSupportedException("Quota tests never cancel.");
 }
