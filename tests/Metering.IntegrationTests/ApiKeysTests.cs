@@ -76,6 +76,8 @@ public sealed class ApiKeysTests(AppFixture app)
             new("manage", HttpMethod.Delete, "/v1/customers/c_" + unique),
             new("manage", HttpMethod.Patch, "/v1/meters/m_" + unique, new { name = "Renamed" }),
             new("manage", HttpMethod.Post, $"/v1/meters/m_{unique}/archive"),
+            new("manage", HttpMethod.Post, $"/v1/subscriptions/s_{unique}/subjects", new { subject = "agent:extra:" + unique }),
+            new("manage", HttpMethod.Post, $"/v1/subscriptions/s_{unique}/subjects/agent:extra:{unique}/remove", new { }),
             new("manage", HttpMethod.Post, $"/v1/subscriptions/s_{unique}/change-plan", new { plan = "p_" + unique, at = "period_end" }),
             new("manage", HttpMethod.Post, $"/v1/subscriptions/s_{unique}/cancel", new { at = "period_end" }),
             new("manage", HttpMethod.Post, "/v1/plans/pro/prices", new { meter = Meter, model = "per_unit", properties = new { unit_price = "0.01" }, effective_from = "2020-01-01T00:00:00Z" }),

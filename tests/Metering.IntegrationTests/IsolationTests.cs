@@ -52,6 +52,8 @@ public sealed partial class IsolationTests(AppFixture app)
         new("customer update", "PATCH", "/v1/customers/{customer}", """{"name":"taken over"}"""),
         new("customer delete", "DELETE", "/v1/customers/{customer}"),
         new("meter update", "PATCH", "/v1/meters/{meter}", """{"description":"taken over"}"""),
+        new("subscription's new subject", "POST", "/v1/subscriptions/{subscription}/subjects", """{"subject":"agent:iso:extra:{fresh}"}"""),
+        new("subscription's subject removal", "POST", "/v1/subscriptions/{subscription}/subjects/{subject}/remove", "{}"),
         new("subscription plan change", "POST", "/v1/subscriptions/{subscription}/change-plan", """{"plan":"{plan}","at":"period_end"}""", Status: 404),
         new("subscription cancel", "POST", "/v1/subscriptions/{subscription}/cancel", """{"at":"period_end"}"""),
         new("meter archive", "POST", "/v1/meters/{meter}/archive"),

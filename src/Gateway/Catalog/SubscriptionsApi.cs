@@ -19,6 +19,8 @@ public static class SubscriptionsApi
         RouteGroupBuilder subscriptions = app.MapGroup("/v1/subscriptions").RequireApiKey();
         subscriptions.MapPost("/{id}/cancel", Cancel).RequireScope(ApiScopes.Manage);
         subscriptions.MapPost("/{id}/change-plan", ChangePlan).RequireScope(ApiScopes.Manage);
+        subscriptions.MapPost("/{id}/subjects", AddSubject).RequireScope(ApiScopes.Manage);
+        subscriptions.MapPost("/{id}/subjects/{subject}/remove", RemoveSubject).RequireScope(ApiScopes.Manage);
         return app;
     }
 
@@ -46,6 +48,32 @@ public static class SubscriptionsApi
             _ => new ApiError(409, ApiError.Codes.PeriodClosed, $"A finalized invoice of subscription '{id}' covers time after the change; void it first.").ToProblem(),
         };
     }
+
+    /// <summary>The subscription holds the subject from <c>from</c> (default now) until its end; events stamped from then on are its own.</summary>
+    private static async Task<Results<Ok<ListJson<HeldSubjectJson>>, ApiProblem>> AddSubject(string id, JsonRequest<AddSubjectRequest> body, HttpContext http,
+        SubscriptionLifecycleService lifecycle, CancellationToken ct)
+        => body.TryGet(out AddSubjectRequest? request, out ApiProblem? problem)
+            ? Answer(id, request.Subject, await lifecycle.ChangeSubjectAsync(http.Tenant(), id, request.Subject, add: true, request.From, ct))
+            : problem;
+
+    /// <summary>The subscription stops holding the subject at <c>at</c> (default now, after the subject's newest accepted event).</summary>
+    private static async Task<Results<Ok<ListJson<HeldSubjectJson>>, ApiProblem>> RemoveSubject(string id, string subject, JsonRequest<RemoveSubjectRequest> body,
+        HttpContext http, SubscriptionLifecycleService lifecycle, CancellationToken ct)
+        => body.TryGet(out RemoveSubjectRequest? request, out ApiProblem? problem)
+            ? Answer(id, subject, await lifecycle.ChangeSubjectAsync(http.Tenant(), id, subject, add: false, request.At, ct))
+            : problem;
+
+    private static Results<Ok<ListJson<HeldSubjectJson>>, ApiProblem> Answer(string id, string subject, (SubjectChangeOutcome Outcome, IReadOnlyList<HeldSubject> Held)? done)
+        => done?.Outcome.Status switch
+        {
+            null => ApiError.NotFound($"Subscription '{id}'").ToProblem(),
+            SubjectChangeStatus.Done => TypedResults.Ok(new ListJson<HeldSubjectJson>([.. done.Value.Held.Select(HeldSubjectJson.Of)])),
+            SubjectChangeStatus.Taken => new ApiError(409, ApiError.Codes.AlreadyExists, $"Another subscription holds '{subject}' then.",
+                new Dictionary<string, string[]> { ["subject"] = ["Another subscription holds this subject then."] }).ToProblem(),
+            SubjectChangeStatus.Ended => new ApiError(409, ApiError.Codes.SubscriptionEnded, $"Subscription '{id}' ends by then.", Extra: new { subscription_id = id }).ToProblem(),
+            SubjectChangeStatus.EventsAfter => new ApiError(409, ApiError.Codes.EventsAfterEnd, $"Events of '{subject}' stamped after that time were accepted.").ToProblem(),
+            _ => ApiError.NotFound($"Subject '{subject}' of subscription '{id}' at that time").ToProblem(),
+        };
 
     private static async Task<Results<Ok<SubscriptionJson>, ApiProblem>> Cancel(string id, JsonRequest<CancelSubscriptionRequest> body, HttpContext http,
         SubscriptionLifecycleService lifecycle, CatalogStore catalog, CancellationToken ct)

@@ -156,7 +156,7 @@ public sealed class EventIngestor(CatalogStore catalog, IGrainFactory grains, Ga
     {
         var results = new EventResult[events.Count];
         Dictionary<int, string> routed = await RouteAsync(tenant, events, Enumerable.Range(0, events.Count), fresh: false, results);
-        List<int> ended = routed.Keys.Where(i => results[i].Error?.Code == ApiError.Codes.SubscriptionEnded).ToList();
+        List<int> ended = routed.Keys.Where(i => results[i].Error?.Code is ApiError.Codes.SubscriptionEnded or ApiError.Codes.UnknownSubject).ToList();
         if (ended.Count > 0)
         {
             var again = new EventResult[events.Count];
@@ -230,6 +230,7 @@ public sealed class EventIngestor(CatalogStore catalog, IGrainFactory grains, Ga
         IngestStatus.KeyReused => new EventResult(422, outcome.EventId, new ApiError(422, ApiError.Codes.IdempotencyKeyReused,
             "This idempotency key was accepted before with a different payload; the stored event is unchanged.", null, new { event_id = outcome.EventId })),
         IngestStatus.PeriodClosed => new EventResult(409, null, new ApiError(409, ApiError.Codes.PeriodClosed, outcome.Detail ?? "The billing period is closed.")),
+        IngestStatus.SubjectNotHeld => new EventResult(422, null, new ApiError(422, ApiError.Codes.UnknownSubject, outcome.Detail ?? "No subscription held the subject then.")),
         IngestStatus.SubscriptionEnded => new EventResult(409, null, new ApiError(409, ApiError.Codes.SubscriptionEnded, outcome.Detail ?? "The subscription has ended.")),
         _ => new EventResult(503, null, new ApiError(503, ApiError.Codes.Unavailable, outcome.Detail ?? "Retry with the same idempotency key.")),
     };

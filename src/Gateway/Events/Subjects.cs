@@ -24,6 +24,9 @@ public static class Subjects
             return await ResolveAsync(catalog, tenant, subject, at, fresh: true, ct);
         }
 
-        return holds.EndedBefore(at) is { } ended ? (null, ApiError.SubscriptionEnded(ended)) : (null, ApiError.UnknownSubject(subject));
+        // A hold that ended before: the subscription ended, or the subject was taken from it.
+        return holds.EndedBefore(at) is { } ended && await catalog.GetSubscriptionAsync(tenant, ended, ct) is { } last && last.HasEndedBy(at)
+            ? (null, ApiError.SubscriptionEnded(ended))
+            : (null, ApiError.UnknownSubject(subject));
     }
 }

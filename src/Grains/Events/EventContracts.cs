@@ -26,6 +26,9 @@ public enum IngestStatus
 
     /// <summary>The event is stamped at or after the subscription's end.</summary>
     SubscriptionEnded,
+
+    /// <summary>The subscription did not hold the event's subject at its timestamp (the sender's view of subjects was old).</summary>
+    SubjectNotHeld,
     Failed,
 }
 

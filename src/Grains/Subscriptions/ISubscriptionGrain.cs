@@ -27,6 +27,12 @@ public interface ISubscriptionGrain : IGrainWithStringKey
     /// From the end on, its events are refused with <see cref="IngestStatus.SubscriptionEnded"/>.</summary>
     Task<CancelOutcome> CancelAsync(CancelRequest request);
 
+    /// <summary>Adds a subject from a time on: from then, its events are this subscription's.</summary>
+    Task<SubjectChangeOutcome> AddSubjectAsync(SubjectChange change);
+
+    /// <summary>Removes a subject at a time: exact against ingest, as a cancel is.</summary>
+    Task<SubjectChangeOutcome> RemoveSubjectAsync(SubjectChange change);
+
     /// <summary>Writes a snapshot now.</summary>
     Task SnapshotAsync();
 }

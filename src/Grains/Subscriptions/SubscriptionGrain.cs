@@ -29,6 +29,7 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
     private Dictionary<string, List<Meter>> _quotaMetersByEventType = new(StringComparer.Ordinal);
     private IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)> _closed = [];
     private DateTimeOffset? _endedAt;
+    private List<HeldSubject> _held = [];
     private bool _dirty;
     private bool _poisoned;
 
@@ -58,6 +59,7 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
         _closed = await _closedPeriods.ListAsync(_tenantId, _subscriptionId, cancellationToken).ConfigureAwait(false);
         // Read past every cache: only this grain changes the end, and another silo may have done so before the partition moved.
         _endedAt = await _lifecycle.EndOfAsync(_tenantId, _subscriptionId, cancellationToken).ConfigureAwait(false);
+        _held = [.. await _lifecycle.HeldSubjectsAsync(_tenantId, _subscriptionId, cancellationToken).ConfigureAwait(false)];
         await _state.ReadStateAsync(cancellationToken).ConfigureAwait(false);
         SubscriptionSnapshot snapshot = _state.State;
         if (_state.Version == 0 || snapshot.MetersFingerprint != _meters.Fingerprint)
@@ -91,6 +93,12 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
             if (_endedAt is { } end && e.Timestamp >= end)
             {
                 outcomes[i] = new IngestOutcome(IngestStatus.SubscriptionEnded, Guid.Empty, 0, $"Subscription '{_subscriptionId}' ended at {end:O}.");
+                continue;
+            }
+
+            if (!Holds(e.Subject, e.Timestamp))
+            {
+                outcomes[i] = new IngestOutcome(IngestStatus.SubjectNotHeld, Guid.Empty, 0, $"Subscription '{_subscriptionId}' did not hold '{e.Subject}' at the event's time.");
                 continue;
             }
 
@@ -240,6 +248,35 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
         {
             await ApplyNextAppendAsync().ConfigureAwait(false);
         }
+    }
+
+    private bool Holds(string subject, DateTimeOffset at) => _held.Exists(h => h.Subject == subject && at >= h.From && at < h.To);
+
+    public async Task<SubjectChangeOutcome> AddSubjectAsync(SubjectChange change)
+    {
+        SubjectChangeStatus status = await _lifecycle.AddSubjectAsync(_tenantId, _subscriptionId, change.Subject, change.At).ConfigureAwait(false);
+        _held = [.. await _lifecycle.HeldSubjectsAsync(_tenantId, _subscriptionId).ConfigureAwait(false)];
+        return new SubjectChangeOutcome(status, change.At);
+    }
+
+    public async Task<SubjectChangeOutcome> RemoveSubjectAsync(SubjectChange change)
+    {
+        // As a cancel: no event is taken meanwhile, and those accepted before are committed first.
+        await DrainAppendsAsync().ConfigureAwait(false);
+        DateTimeOffset at = change.At;
+        if (await _lifecycle.NewestEventOfAsync(_tenantId, _subscriptionId, change.Subject).ConfigureAwait(false) is { } newest && newest >= at)
+        {
+            if (!change.AfterAcceptedEvents)
+            {
+                return new SubjectChangeOutcome(SubjectChangeStatus.EventsAfter);
+            }
+
+            at = newest.AddTicks(10);
+        }
+
+        SubjectChangeStatus status = await _lifecycle.RemoveSubjectAsync(_tenantId, _subscriptionId, change.Subject, at).ConfigureAwait(false);
+        _held = [.. await _lifecycle.HeldSubjectsAsync(_tenantId, _subscriptionId).ConfigureAwait(false)];
+        return new SubjectChangeOutcome(status, at);
     }
 
     public async Task<CancelOutcome> CancelAsync(CancelRequest request)

@@ -69,6 +69,72 @@ public sealed class SubscriptionLifecycleStore(NpgsqlDataSource dataSource) : IS
         return (PlanChangeStatus.Changed, drafts);
     }
 
+    private const string HeldSql = "SELECT subject, valid_from, valid_to FROM subscription_subjects WHERE tenant_id = $1 AND subscription_id = $2";
+    private const string NewestOfSubjectSql = "SELECT max(ts) FROM events WHERE tenant_id = $1 AND subscription_id = $2 AND subject = $3";
+    private const string AddSubjectSql = """
+        INSERT INTO subscription_subjects (tenant_id, subject, subscription_id, valid_from, valid_to)
+        SELECT $1, $3, $2, $4, coalesce(s.ended_at, 'infinity') FROM subscriptions s WHERE s.tenant_id = $1 AND s.id = $2 AND (s.ended_at IS NULL OR s.ended_at > $4)
+        """;
+    private const string RemoveSubjectSql = """
+        UPDATE subscription_subjects SET valid_to = $4
+        WHERE tenant_id = $1 AND subscription_id = $2 AND subject = $3 AND valid_from < $4 AND valid_to > $4
+        """;
+    private const string DropSubjectSql = "DELETE FROM subscription_subjects WHERE tenant_id = $1 AND subscription_id = $2 AND subject = $3 AND valid_from >= $4";
+
+    public async Task<IReadOnlyList<HeldSubject>> HeldSubjectsAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(HeldSql);
+        command.AddPositional(tenantId, subscriptionId);
+        var held = new List<HeldSubject>();
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            held.Add(new HeldSubject(reader.GetString(0), Instant(reader.GetDateTime(1)), Instant(reader.GetDateTime(2))));
+        }
+
+        return held;
+    }
+
+    public async Task<DateTimeOffset?> NewestEventOfAsync(string tenantId, string subscriptionId, string subject, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(NewestOfSubjectSql);
+        command.AddPositional(tenantId, subscriptionId, subject);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is DateTime newest ? new DateTimeOffset(newest, TimeSpan.Zero) : null;
+    }
+
+    public async Task<SubjectChangeStatus> AddSubjectAsync(string tenantId, string subscriptionId, string subject, DateTimeOffset from, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using NpgsqlCommand command = dataSource.CreateCommand(AddSubjectSql);
+            command.AddPositional(tenantId, subscriptionId, subject, Microseconds(from));
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1 ? SubjectChangeStatus.Done : SubjectChangeStatus.Ended;
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.ExclusionViolation)
+        {
+            return SubjectChangeStatus.Taken;
+        }
+    }
+
+    public async Task<SubjectChangeStatus> RemoveSubjectAsync(string tenantId, string subscriptionId, string subject, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        int changed = 0;
+        foreach (string sql in new[] { RemoveSubjectSql, DropSubjectSql })
+        {
+            await using var command = new NpgsqlCommand(sql, connection, transaction);
+            command.AddPositional(tenantId, subscriptionId, subject, Microseconds(at));
+            changed += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return changed > 0 ? SubjectChangeStatus.Done : SubjectChangeStatus.NotHeld;
+    }
+
+    private static DateTimeOffset Instant(DateTime value)
+        => value == DateTime.MinValue ? DateTimeOffset.MinValue : value == DateTime.MaxValue ? DateTimeOffset.MaxValue : new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
     public async Task<DateTimeOffset?> EndOfAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default)
     {
         await using NpgsqlCommand command = dataSource.CreateCommand(EndOfSql);

@@ -17,6 +17,40 @@ public sealed class SubscriptionLifecycleService(CatalogStore catalog, InvoiceSe
 {
     public const string CanceledAction = "subscription.canceled";
     public const string PlanChangedAction = "subscription.plan_changed";
+    public const string SubjectAddedAction = "subscription.subject_added";
+    public const string SubjectRemovedAction = "subscription.subject_removed";
+
+    /// <summary>Adds (<paramref name="add"/>) or removes a subject at <paramref name="at"/> (null: now) through the subscription's
+    /// grain, and audits the subject's holds before and after. Null when the subscription does not exist.</summary>
+    public async Task<(SubjectChangeOutcome Outcome, IReadOnlyList<HeldSubject> Held)?> ChangeSubjectAsync(string tenant, string subscriptionId, string subject, bool add,
+        DateTimeOffset? at, CancellationToken ct = default)
+    {
+        if (await catalog.ReadSubscriptionAsync(tenant, subscriptionId, ct).ConfigureAwait(false) is null)
+        {
+            return null;
+        }
+
+        IReadOnlyList<HeldSubject> before = await store.HeldSubjectsAsync(tenant, subscriptionId, ct).ConfigureAwait(false);
+        var change = new SubjectChange(subject, at ?? time.GetUtcNow(), at is null);
+        ISubscriptionGrain grain = grains.GetGrain<ISubscriptionGrain>(SubscriptionKey.Of(tenant, subscriptionId));
+        SubjectChangeOutcome outcome = add ? await grain.AddSubjectAsync(change).ConfigureAwait(false) : await grain.RemoveSubjectAsync(change).ConfigureAwait(false);
+        catalog.Forget(tenant, subscriptionId, [subject]);
+        IReadOnlyList<HeldSubject> after = await store.HeldSubjectsAsync(tenant, subscriptionId, ct).ConfigureAwait(false);
+        if (outcome.Status == SubjectChangeStatus.Done)
+        {
+            audit.Record(new AuditEntry(tenant, time.GetUtcNow(), add ? SubjectAddedAction : SubjectRemovedAction, "api", subscriptionId, JsonSerializer.Serialize(new
+            {
+                subject,
+                at = outcome.At,
+                before = before.Where(h => h.Subject == subject).Select(h => new { from = Bound(h.From), to = Bound(h.To) }),
+                after = after.Where(h => h.Subject == subject).Select(h => new { from = Bound(h.From), to = Bound(h.To) }),
+            })));
+        }
+
+        return (outcome, after);
+    }
+
+    private static DateTimeOffset? Bound(DateTimeOffset at) => at == DateTimeOffset.MinValue || at == DateTimeOffset.MaxValue ? null : at;
 
     /// <summary>Moves a subscription to another plan of the same currency and interval. Usage before the change is priced on the
     /// old plan's book, after it on the new one, in one invoice per period; drafts the change reaches are priced again.</summary>

@@ -178,4 +178,8 @@ internal sealed class CommittingSubscriptionGrain(IGrainContext context, TimePro
     public Task SnapshotAsync() => Task.CompletedTask;
 
     public Task<CancelOutcome> CancelAsync(CancelRequest request) => throw new NotSupportedException("Quota tests never cancel.");
+
+    public Task<SubjectChangeOutcome> AddSubjectAsync(SubjectChange change) => throw new NotSupportedException("Quota tests never change subjects.");
+
+    public Task<SubjectChangeOutcome> RemoveSubjectAsync(SubjectChange change) => throw new NotSupportedException("Quota tests never change subjects.");
 }
