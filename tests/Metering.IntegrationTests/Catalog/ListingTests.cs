@@ -126,8 +126,16 @@ public sealed class ListingTests(AppFixture app)
             Assert.Equal(201, (await client.PostAsync("/v1/subscriptions", new { id = $"sub_{i}", customer_id = "cust_1", plan = "pro", started_at = start.ToString("O"), subjects = new[] { $"s{i}" } })).Status);
             Assert.Equal(200, (await client.SendJsonAsync(HttpMethod.Put, $"/v1/subscriptions/sub_0/quotas/m{i}", new { limit = 10, period = "day" })).Status);
             Assert.Equal(201, (await client.PostAsync("/v1/invoices", new { subscription_id = "sub_0", period_start = start.AddDays(i % 3).ToString("O") })).Status is 201 or 409 ? 201 : 0);
-            Assert.Equal(202, (await client.PostAsync("/v1/billing-runs", new { period_end_before = start.ToString("O") })).Status);
-            Assert.Equal(202, (await client.PostAsync("/v1/rerating-jobs", new { customer_ids = new[] { $"nobody_{i}" }, from = "2020-01-01T00:00:00Z", to = "2020-01-02T00:00:00Z" })).Status);
+            // Jobs run one after another in the background: only the case listing them makes them, so other tests' jobs do not queue behind.
+            if (path == "/v1/billing-runs")
+            {
+                Assert.Equal(202, (await client.PostAsync("/v1/billing-runs", new { period_end_before = start.ToString("O") })).Status);
+            }
+
+            if (path is "/v1/rerating-jobs" or "/v1/audit-events")
+            {
+                Assert.Equal(202, (await client.PostAsync("/v1/rerating-jobs", new { customer_ids = new[] { $"nobody_{i}" }, from = "2020-01-01T00:00:00Z", to = "2020-01-02T00:00:00Z" })).Status);
+            }
             Assert.Equal(201, (await client.PostAsync("/v1/api-keys", new { scopes = new[] { "read" } })).Status);
             Assert.Equal(201, (await client.PostAsync("/v1/signing-keys", new { id = $"k{i}", algorithm = "hmac-sha256", subjects = new[] { "*" } })).Status);
         }
