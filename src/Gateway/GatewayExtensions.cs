@@ -4,6 +4,7 @@ using Metering.Gateway.Billing;
 using Metering.Gateway.Catalog;
 using Metering.Gateway.Events;
 using Metering.Gateway.Infrastructure;
+using Metering.Gateway.OpenMeter;
 using Metering.Gateway.Operations;
 using Metering.Gateway.Quotas;
 using Metering.Gateway.RateLimits;
@@ -57,6 +58,7 @@ public static class GatewayExtensions
         app.MapOperationsApi();
         app.MapApiKeysApi();
         app.MapSettingsApi();
+        app.MapOpenMeterApi();
         app.MapSiloEndpoints();
         app.MapOpenApi(ApiDocument.Path);
         app.Lifetime.ApplicationStarted.Register(() => _ = AdvertiseAsync(app));

@@ -29,6 +29,23 @@ public sealed class JsonBody
     /// <summary>Reads the body as a JSON object (owning a copy of it), or the error to answer.</summary>
     public static async Task<(JsonBody? Body, ApiError? Error)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        (JsonElement? root, ApiError? error) = await ReadJsonAsync(request, cancellationToken).ConfigureAwait(false);
+        if (root is not { } json)
+        {
+            return (null, error);
+        }
+
+        return json.ValueKind == JsonValueKind.Object
+            ? (new JsonBody(json), null)
+            : (null, new ApiError(400, ApiError.Codes.InvalidRequest, "The body must be a JSON object."));
+    }
+
+    /// <summary>Wraps a JSON object read elsewhere (an item of an array body), with its own error collection.</summary>
+    public static JsonBody Of(JsonElement obj) => new(obj);
+
+    /// <summary>Reads the body as any JSON value (owning a copy of it), or the error to answer.</summary>
+    public static async Task<(JsonElement? Root, ApiError? Error)> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
         if (request.ContentLength > MaxBodyBytes)
         {
             return (null, TooLarge());
@@ -49,12 +66,7 @@ public sealed class JsonBody
         try
         {
             using JsonDocument document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                return (null, new ApiError(400, ApiError.Codes.InvalidRequest, "The body must be a JSON object."));
-            }
-
-            return (new JsonBody(document.RootElement.Clone()), null);
+            return (document.RootElement.Clone(), null);
         }
         catch (JsonException ex)
         {
