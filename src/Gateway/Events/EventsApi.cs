@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Metering.Gateway.Infrastructure;
 using Metering.Grains.Events;
@@ -7,6 +8,7 @@ using Metering.Gateway.Operations;
 using Metering.Silo.ApiKeys;
 using Metering.Silo.Catalog;
 using Metering.Gateway.Signing;
+using Metering.Grains.Signing;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Metering.Gateway.Events;
@@ -44,7 +46,7 @@ public static class EventsApi
     }
 
     private static async Task<Results<MultiStatus<BatchResultJson>, ApiProblem>> IngestBatch(JsonRequest<EventBatchBody> request, HttpContext http,
-        EventIngestor ingestor, TimeProvider time, CancellationToken ct)
+        EventIngestor ingestor, SignatureCheck signatures, TimeProvider time, CancellationToken ct)
     {
         if (!request.TryGet(out EventBatchBody? body, out ApiProblem? problem))
         {
@@ -57,22 +59,46 @@ public static class EventsApi
             return new ApiError(400, ApiError.Codes.TooManyEvents, $"A batch holds 1 to {MaxBatchEvents} events; this one holds {count}.").ToProblem();
         }
 
-        EventResult[] results = await JudgeAsync([.. body.Events.EnumerateArray()], time.GetUtcNow(), http.Tenant(), ingestor, ct);
+        DateTimeOffset now = time.GetUtcNow();
+        (EventResult[] results, List<SubmittedEvent> valid, List<int> validIndex) = ValidateAll(body, now, http.Tenant());
+        EventResult[] ingested;
+        if (body.Signature is null)
+        {
+            ingested = await ingestor.SubmitAsync(http.Tenant(), valid, ct);
+        }
+        else
+        {
+            byte[] signed = BatchSigningInput.Build(http.Tenant(), body.Signature.Nonce, JsonMarshal.GetRawUtf8Value(body.Events));
+            if (await signatures.CheckBatchAsync(http.Tenant(), body.Signature, signed, valid, now, ct) is { } refused)
+            {
+                return refused.ToProblem();
+            }
+
+            ingested = await ingestor.IngestAsync(http.Tenant(), [.. valid.Select(v => v.Event)]);
+        }
+
+        for (int i = 0; i < ingested.Length; i++)
+        {
+            results[validIndex[i]] = ingested[i];
+        }
+
         return new MultiStatus<BatchResultJson>(new BatchResultJson(
             results.Count(r => r.Status == 201),
             results.Count(r => r.Status != 201),
             [.. results.Select((r, i) => new BatchItemJson(i, r.Status, r.EventId, r.Error?.Code, r.Error?.Detail))]));
     }
 
-    /// <summary>Validates each event and ingests those that are valid; one result per event, in order.</summary>
-    private static async Task<EventResult[]> JudgeAsync(JsonElement[] events, DateTimeOffset now, string tenant, EventIngestor ingestor, CancellationToken ct)
+    /// <summary>Validates each event of the batch: the results of the invalid ones (the others' are filled in once ingested),
+    /// the valid ones, and where each valid one stands in the batch.</summary>
+    private static (EventResult[] Results, List<SubmittedEvent> Valid, List<int> ValidIndex) ValidateAll(EventBatchBody body, DateTimeOffset now, string tenant)
     {
-        var results = new EventResult[events.Length];
-        var valid = new List<SubmittedEvent>(events.Length);
-        var validIndex = new List<int>(events.Length);
-        for (int index = 0; index < events.Length; index++)
+        var results = new EventResult[body.Events.GetArrayLength()];
+        var valid = new List<SubmittedEvent>(results.Length);
+        var validIndex = new List<int>(results.Length);
+        int index = 0;
+        foreach (JsonElement element in body.Events.EnumerateArray())
         {
-            (SubmittedEvent? e, ApiError? invalid) = EventValidator.Validate(events[index], now, tenant);
+            (SubmittedEvent? e, ApiError? invalid) = EventValidator.Validate(element, now, tenant, body.Signature);
             if (e is null)
             {
                 results[index] = new EventResult(invalid!.Status, null, invalid);
@@ -82,15 +108,11 @@ public static class EventsApi
                 valid.Add(e);
                 validIndex.Add(index);
             }
+
+            index++;
         }
 
-        EventResult[] ingested = await ingestor.SubmitAsync(tenant, valid, ct);
-        for (int i = 0; i < ingested.Length; i++)
-        {
-            results[validIndex[i]] = ingested[i];
-        }
-
-        return results;
+        return (results, valid, validIndex);
     }
 }
 
