@@ -234,6 +234,25 @@ public sealed class JsonBody
         return true;
     }
 
+    /// <summary>The members of <paramref name="obj"/> (the object field <paramref name="field"/>), or null with a fault when a
+    /// member's name is not text PostgreSQL can store (not UTF-8, an unpaired surrogate, U+0000).</summary>
+    public (string Name, JsonElement Value)[]? Members(string field, JsonElement obj)
+    {
+        var members = new List<(string, JsonElement)>();
+        foreach (JsonProperty property in obj.EnumerateObject())
+        {
+            if (StorableText.Of(JsonMarshal.GetRawUtf8PropertyName(property), invalidUtf8IsReplaced: false) is { } fault)
+            {
+                Fail(field, $"A name in '{field}' {StorableText.Describe(field, fault)[(field.Length + 3)..]}");
+                return null;
+            }
+
+            members.Add((property.Name, property.Value));
+        }
+
+        return [.. members];
+    }
+
     /// <summary>The member named <paramref name="name"/> (the last, when there are several), as
     /// <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/> finds it, but never throwing: that one unescapes the
     /// names in its way, and throws on one holding an escaped unpaired surrogate. Such a name equals no name looked up, so

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Metering.Gateway.Events;
 using Metering.Gateway.Infrastructure;
@@ -150,7 +151,7 @@ public sealed class LagoIngest(CatalogStore catalog, EventIngestor ingestor, Pos
             if (input.Properties is { } properties)
             {
                 writer.WritePropertyName("properties");
-                writer.WriteRawValue(properties.GetRawText(), skipInputValidation: true);
+                writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(properties), skipInputValidation: true);
             }
 
             writer.WriteEndObject();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Buffers;
+using System.Runtime.InteropServices;
 using Metering.Gateway.Events;
 using Metering.Gateway.Infrastructure;
 using Microsoft.Net.Http.Headers;
@@ -125,7 +126,7 @@ public static class CloudEvents
                 if (JsonBody.TryGetMember(cloudEvent, theirs, out JsonElement value))
                 {
                     writer.WritePropertyName(ours);
-                    writer.WriteRawValue(value.GetRawText(), skipInputValidation: true);
+                    writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(value), skipInputValidation: true);
                 }
             }
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Metering.Gateway.Catalog;
 using Metering.Gateway.Infrastructure;
@@ -47,16 +46,16 @@ public sealed partial record CreateOpenMeterMeterRequest(string Slug, string Eve
         }
 
         var paths = new List<string>();
-        foreach (JsonProperty entry in map.Root.EnumerateObject())
+        foreach ((string name, _) in body.Members("groupBy", map.Root) ?? [])
         {
-            string? path = map.String(entry.Name, true, 257, JsonPathPattern().IsMatch, $"'groupBy.{entry.Name}' must be a JSONPath such as $.model.");
-            if (path is not null && path[2..] != entry.Name)
+            string? path = map.String(name, true, 257, JsonPathPattern().IsMatch, $"'groupBy.{name}' must be a JSONPath such as $.model.");
+            if (path is not null && path[2..] != name)
             {
-                map.Fail(entry.Name, $"'groupBy.{entry.Name}' must be \"$.{entry.Name}\": a group-by key names its own property path.");
+                map.Fail(name, $"'groupBy.{name}' must be \"$.{name}\": a group-by key names its own property path.");
             }
             else if (path is not null)
             {
-                paths.Add(entry.Name);
+                paths.Add(name);
             }
         }
 

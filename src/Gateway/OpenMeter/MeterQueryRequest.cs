@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Metering.Gateway.Infrastructure;
 using Metering.Grains;
@@ -46,11 +45,11 @@ public sealed record MeterQueryRequest(
         var filters = new Dictionary<string, string>(StringComparer.Ordinal);
         if (body.Object("filterGroupBy", false) is { } map)
         {
-            foreach (JsonProperty entry in map.Root.EnumerateObject())
+            foreach ((string name, _) in body.Members("filterGroupBy", map.Root) ?? [])
             {
-                if (map.String(entry.Name, true) is { } value)
+                if (map.String(name, true) is { } value)
                 {
-                    filters[entry.Name] = value;
+                    filters[name] = value;
                 }
             }
         }
