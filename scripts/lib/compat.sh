@@ -55,7 +55,11 @@ compat_run() {
         echo "compat tests: the gateway did not become ready (see $log)" >&2
         COMPAT_FAILED=1
     fi
-    kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+    # The gateway stops on SIGTERM; one that has not stopped within 10 s is killed.
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
     as_pg "$(pg_bindir)/psql" -h "$host" -p "${port:-5432}" -U "${user:-postgres}" -d postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
     echo "compat tests (OpenMeter and Lago SDKs): $COMPAT_PASSED passed, $COMPAT_FAILED failed" >&2
     [ "$COMPAT_FAILED" = 0 ]
