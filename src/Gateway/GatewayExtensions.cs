@@ -4,6 +4,8 @@ using Metering.Gateway.Billing;
 using Metering.Gateway.Catalog;
 using Metering.Gateway.Events;
 using Metering.Gateway.Infrastructure;
+using Metering.Gateway.Lago;
+using Metering.Gateway.OpenMeter;
 using Metering.Gateway.Operations;
 using Metering.Gateway.Quotas;
 using Metering.Gateway.RateLimits;
@@ -33,6 +35,7 @@ public static class GatewayExtensions
         builder.Services.AddMeteringOpenApi();
         builder.Services.AddSingleton<SignatureCheck>();
         builder.Services.AddSingleton<EventIngestor>();
+        builder.Services.AddSingleton<LagoIngest>();
         builder.Services.AddRateLimits(builder.Configuration);
         return builder;
     }
@@ -57,6 +60,8 @@ public static class GatewayExtensions
         app.MapOperationsApi();
         app.MapApiKeysApi();
         app.MapSettingsApi();
+        app.MapOpenMeterApi();
+        app.MapLagoApi();
         app.MapSiloEndpoints();
         app.MapOpenApi(ApiDocument.Path);
         app.Lifetime.ApplicationStarted.Register(() => _ = AdvertiseAsync(app));

@@ -136,6 +136,8 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
         DateTimeOffset epoch = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
         string Range() => $"\"effective_from\":\"{Iso(epoch.AddDays(day))}\",\"effective_to\":\"{Iso(epoch.AddDays(++day))}\"";
         string Event(string key) => $$$"""{"idempotency_key":"ev-{{{key}}}","subject":{{{Quote(subject)}}},"event_type":"{{{Meter}}}","properties":{"tokens":1500,"model":"gpt-4","usage":{"input":"12"}},"delegation_chain":["human:alice@example.com"]}""";
+        string CloudEvent(string key) => $$$"""{"id":"ce-{{{key}}}","source":"fuzz","specversion":"1.0","type":"{{{Meter}}}","subject":{{{Quote(subject)}}},"time":"{{{Iso(now.AddMinutes(-1))}}}","data":{"tokens":15,"model":"gpt-4"}}""";
+        string LagoEvent(string key) => $$$"""{"transaction_id":"tx-{{{key}}}","external_subscription_id":"{{{Subscription}}}","code":"{{{Meter}}}","timestamp":{{{now.AddMinutes(-1).ToUnixTimeSeconds()}}},"properties":{"tokens":15,"model":"gpt-4"}}""";
         var subscriptionQuota = new Dictionary<string, string> { ["id"] = Subscription, ["meter"] = QuotaMeter };
         var invoice = new Dictionary<string, string> { ["id"] = invoiceId };
         return
@@ -189,6 +191,15 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
                  k => Json($$"""{"id":"fze_{{k}}","algorithm":"es256","public_key":{{JsonSerializer.Serialize(s_es256Pem)}},"subjects":["{{subject}}"]}""")]),
             new("PUT /v1/settings/signatures", HttpMethod.Put, "/v1/settings/signatures", none, [_ => Json("""{"policy":"verify_if_present"}""")]),
             new("POST /v1/api-keys", HttpMethod.Post, "/v1/api-keys", none, [k => Json($$"""{"scopes":["read","ingest"],"description":"fuzz {{k}}"}""")]),
+            new("POST /api/v1/events", HttpMethod.Post, "/api/v1/events", none, [k => Json(CloudEvent(k))]),
+            new("POST /api/v1/meters", HttpMethod.Post, "/api/v1/meters", none,
+                [k => Json($$$"""{"slug":"fzom_{{{k}}}","eventType":"{{{Meter}}}","aggregation":"AVG","valueProperty":"$.tokens","groupBy":{"model":"$.model"}}""")]),
+            new("POST /api/v1/meters/{idOrSlug}/query", HttpMethod.Post, "/api/v1/meters/{idOrSlug}/query", new Dictionary<string, string> { ["idOrSlug"] = Meter },
+                [_ => Json($$$"""{"from":"{{{Iso(now.AddHours(-2))}}}","to":"{{{Iso(now.AddHours(-1))}}}","windowSize":"MINUTE","windowTimeZone":"Europe/Paris","groupBy":["model","subject"],"filterGroupBy":{"model":"gpt-4"},"subject":[{{{Quote(subject)}}}]}""")]),
+            new("GET /api/v1/meters/{idOrSlug}/query", HttpMethod.Get, "/api/v1/meters/{idOrSlug}/query", new Dictionary<string, string> { ["idOrSlug"] = Meter }, [],
+                Query: [("from", Iso(now.AddHours(-2))), ("to", Iso(now.AddHours(-1))), ("windowSize", "HOUR"), ("groupBy", "model"), ("filterGroupBy[model]", "gpt-4")]),
+            new("POST /lago/api/v1/events", HttpMethod.Post, "/lago/api/v1/events", none, [k => Json("{\"event\":" + LagoEvent(k) + "}")]),
+            new("POST /lago/api/v1/events/batch", HttpMethod.Post, "/lago/api/v1/events/batch", none, [k => Json("{\"events\":[" + LagoEvent(k + "-0") + "," + LagoEvent(k + "-1") + "]}")]),
         ];
     }
 
@@ -237,6 +248,13 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
             return status == 400 ? null : $"answered {status}, not the HTTP server's 400";
         }
 
+        if (status >= 400 && fuzzCase.Target.StartsWith("POST /lago/", StringComparison.Ordinal) && contentType == "application/json")
+        {
+            // Lago's clients read Lago's errors: {"status","error","code","error_details"}.
+            bool lagoCode = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("code", out JsonElement lago) && lago.ValueKind == JsonValueKind.String;
+            return lagoCode ? null : $"answered {status} without Lago's code: {Truncated(body)}";
+        }
+
         if (status >= 400)
         {
             bool hasCode = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("code", out JsonElement code)
@@ -261,6 +279,9 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
         ("POST /v1/events", 201) => 1,
         ("POST /v1/events/batch", 207) => body.GetProperty("results").EnumerateArray().Count(r => r.GetProperty("status").GetInt32() == 201),
         ("POST /v1/quotas/consume", 200) => body.GetProperty("allowed").GetBoolean() ? 1 : 0,
+        ("POST /api/v1/events", 204) => 1,
+        ("POST /lago/api/v1/events", 200) => 1,
+        ("POST /lago/api/v1/events/batch", 200) => body.GetProperty("events").GetArrayLength(),
         _ => 0,
     };
 

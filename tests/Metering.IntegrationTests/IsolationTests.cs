@@ -48,6 +48,13 @@ public sealed partial class IsolationTests(AppFixture app)
         new("signing key", "GET", "/v1/signing-keys/{signing_key}"),
         new("signing key revoke", "POST", "/v1/signing-keys/{signing_key}/revoke"),
         new("API key revoke", "DELETE", "/v1/api-keys/{api_key}"),
+        new("OpenMeter meter", "GET", "/api/v1/meters/{meter}"),
+        new("OpenMeter meter query", "GET", "/api/v1/meters/{meter}/query"),
+        new("OpenMeter meter query by body", "POST", "/api/v1/meters/{meter}/query", "{}"),
+        new("subject's CloudEvent", "POST", "/api/v1/events", """{"id":"iso-{fresh}","source":"iso","specversion":"1.0","type":"{meter}","subject":"{subject}","data":{"tokens":1}}""", Status: 422, Code: "UNKNOWN_SUBJECT"),
+        new("Lago event on a subscription", "POST", "/lago/api/v1/events", """{"event":{"transaction_id":"iso-{fresh}","external_subscription_id":"{subscription}","code":"{meter}","properties":{"tokens":1}}}""", Code: "subscription_not_found"),
+        new("Lago batch on a subscription", "POST", "/lago/api/v1/events/batch", """{"events":[{"transaction_id":"iso-{fresh}","external_subscription_id":"{subscription}","code":"{meter}","properties":{"tokens":1}}]}""", Status: 422, Code: "validation_errors"),
+        new("Lago current usage", "GET", "/lago/api/v1/customers/{customer}/current_usage?external_subscription_id={subscription}", Code: "customer_not_found"),
     ];
 
     private static readonly ListCase[] s_lists =
@@ -60,6 +67,7 @@ public sealed partial class IsolationTests(AppFixture app)
         new("audit events of one action", "/v1/audit-events?action=invoice.created"),
         new("signing keys", "/v1/signing-keys"),
         new("API keys", "/v1/api-keys"),
+        new("OpenMeter meters", "/api/v1/meters"),
     ];
 
     [Fact]

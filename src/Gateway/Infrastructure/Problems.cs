@@ -64,6 +64,7 @@ public sealed record ApiError(int Status, string Code, string Detail, IReadOnlyD
         public const string InvoiceVoided = "INVOICE_VOIDED";
         public const string ReratingInProgress = "RERATING_IN_PROGRESS";
         public const string Internal = "INTERNAL";
+        public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
     }
 }
 
@@ -100,6 +101,7 @@ public static class Problems
         [ApiError.Codes.SignatureAlgorithmUnsupported] = "Signature algorithm unsupported",
         [ApiError.Codes.AmountOutOfRange] = "Amount out of range",
         [ApiError.Codes.Internal] = "Internal error",
+        [ApiError.Codes.UnsupportedMediaType] = "Unsupported media type",
     };
 
     /// <summary>Every problem code with its title (the OpenAPI document lists them).</summary>

@@ -214,9 +214,35 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
         return (await ComputeAsync(tenant, subscription, new BillingPeriod(invoice.PeriodStart, invoice.PeriodEnd), null, ct).ConfigureAwait(false)).Totals;
     }
 
+    /// <summary>The current period of a subscription and the usage of each meter its price book prices, as its draft
+    /// invoice would be priced now; nothing is stored.</summary>
+    public async Task<PeriodUsage> CurrentUsageAsync(string tenant, Subscription subscription, CancellationToken ct = default)
+    {
+        BillingPeriod period = subscription.PeriodAt(time.GetUtcNow());
+        (Plan plan, Customer customer, IReadOnlyList<MeterUsage> usages) = await UsagesAsync(tenant, subscription, period, null, ct).ConfigureAwait(false);
+        return new PeriodUsage(period, plan, customer, usages);
+    }
+
     /// <summary>Prices a period: the plan's fixed fee, and each meter priced in the plan's book at the period's start with its
     /// usage over the period's hours (BillingPeriod.UsageHours).</summary>
     private async Task<(InvoiceTotals Totals, Plan Plan)> ComputeAsync(string tenant, Subscription subscription, BillingPeriod period, BillingCache? cache, CancellationToken ct)
+    {
+        (Plan plan, Customer customer, IReadOnlyList<MeterUsage> usages) = await UsagesAsync(tenant, subscription, period, cache, ct).ConfigureAwait(false);
+        try
+        {
+            return (InvoiceCalculator.Build(plan.Code, plan.FixedFee, plan.Currency, customer.TaxRate, usages), plan);
+        }
+        catch (OverflowException ex)
+        {
+            // Decimal arithmetic throws only past its range: the invoice cannot be priced, however often it is asked for.
+            throw new AmountOutOfRangeException(subscription.Id, period.Start, ex);
+        }
+    }
+
+    /// <summary>The plan, the customer, and the usage over the period's hours of each meter priced in the plan's book at the
+    /// period's start.</summary>
+    private async Task<(Plan Plan, Customer Customer, IReadOnlyList<MeterUsage> Usages)> UsagesAsync(string tenant, Subscription subscription, BillingPeriod period,
+        BillingCache? cache, CancellationToken ct)
     {
         Plan plan = await Cached(cache?.Plans, subscription.PlanCode, () => catalog.GetPlanAsync(tenant, subscription.PlanCode, ct)).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Plan {subscription.PlanCode} is missing.");
@@ -238,15 +264,7 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
             usages.Add(new MeterUsage(meter.Code, price.Price, result.Value ?? 0, result.Events));
         }
 
-        try
-        {
-            return (InvoiceCalculator.Build(plan.Code, plan.FixedFee, plan.Currency, customer.TaxRate, usages), plan);
-        }
-        catch (OverflowException ex)
-        {
-            // Decimal arithmetic throws only past its range: the invoice cannot be priced, however often it is asked for.
-            throw new AmountOutOfRangeException(subscription.Id, period.Start, ex);
-        }
+        return (plan, customer, usages);
     }
 
     private static Task<T> Cached<TKey, T>(ConcurrentDictionary<TKey, Task<T>>? cache, TKey key, Func<Task<T>> load) where TKey : notnull

@@ -59,6 +59,7 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton<PostgresAuditLog>();
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<PostgresAuditLog>());
         services.AddSingleton<UsageReader>();
+        services.AddSingleton<EventUsageReader>();
         services.AddSingleton<BillingStore>();
         services.AddSingleton<IClosedPeriods>(sp => sp.GetRequiredService<BillingStore>());
         services.AddSingleton<InvoiceService>();
