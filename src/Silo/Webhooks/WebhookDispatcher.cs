@@ -1,0 +1,184 @@
+using System.Threading.Channels;
+using Metering.Grains.Webhooks;
+using Metering.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Metering.Silo.Webhooks;
+
+/// <summary>Delivers the outbox of the partitions this silo owns. Each round reads the due deliveries of those partitions and
+/// sends each endpoint's in order, endpoints in parallel; an order key (a subscription) stops at its first failure this round,
+/// and the endpoint's circuit breaker decides whether anything is sent. Every attempt is recorded under the partition's
+/// fence, so a silo that lost the partition meanwhile records nothing (the new owner sends it again: at least once).</summary>
+public sealed class WebhookDispatcher : BackgroundService
+{
+    private readonly WebhookDeliveryStore _deliveries;
+    private readonly WebhookEndpointStore _endpoints;
+    private readonly WebhookSender _sender;
+    private readonly WebhookMetrics _metrics;
+    private readonly PartitionTable _partitions;
+    private readonly WebhookOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<WebhookDispatcher> _logger;
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    public WebhookDispatcher(WebhookDeliveryStore deliveries, WebhookEndpointStore endpoints, WebhookOutbox outbox, WebhookSender sender, WebhookMetrics metrics,
+        PartitionTable partitions, WebhookOptions options, [FromKeyedServices(WebhookClock.Key)] TimeProvider time, ILogger<WebhookDispatcher> logger)
+    {
+        _deliveries = deliveries;
+        _endpoints = endpoints;
+        _sender = sender;
+        _metrics = metrics;
+        _partitions = partitions;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        outbox.Written += Wake;
+    }
+
+    /// <summary>Looks for due deliveries now rather than at the next poll.</summary>
+    public void Wake() => _wake.Writer.TryWrite(true);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            (int read, int attempted) = (0, 0);
+            try
+            {
+                (read, attempted) = await RunOnceAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                _logger.LogWarning(ex, "A round of webhook deliveries failed; trying again at the next poll");
+            }
+
+            if (read < _options.BatchSize || attempted == 0)
+            {
+                await WaitAsync(stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task WaitAsync(CancellationToken ct)
+    {
+        using var poll = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        poll.CancelAfter(_options.PollInterval);
+        try
+        {
+            await _wake.Reader.ReadAsync(poll.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>One round: returns the deliveries read and the attempts made.</summary>
+    public async Task<(int Read, int Attempted)> RunOnceAsync(CancellationToken ct)
+    {
+        Dictionary<int, FencingToken> fences = _partitions.Owned.Where(p => _partitions.IsOwned(p.Partition))
+            .ToDictionary(p => p.Partition, p => new FencingToken(_partitions.SiloId, p.Partition, p.Epoch));
+        if (fences.Count == 0)
+        {
+            return (0, 0);
+        }
+
+        IReadOnlyList<DueDelivery> due = await _deliveries.DueAsync([.. fences.Keys], _time.GetUtcNow(), _options.Breaker.CoolDown, _options.BatchSize, ct).ConfigureAwait(false);
+        int attempted = 0;
+        await Parallel.ForEachAsync(due.GroupBy(d => d.EndpointId), new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = ct },
+            async (endpoint, token) => Interlocked.Add(ref attempted, await DeliverAsync([.. endpoint], fences, token).ConfigureAwait(false))).ConfigureAwait(false);
+        return (due.Count, attempted);
+    }
+
+    /// <summary>Sends one endpoint's due deliveries in order, as its breaker allows; returns the attempts made.</summary>
+    private async Task<int> DeliverAsync(IReadOnlyList<DueDelivery> due, Dictionary<int, FencingToken> fences, CancellationToken ct)
+    {
+        Breaker breaker = due[0].Breaker;
+        var stopped = new HashSet<string>(StringComparer.Ordinal);
+        int attempts = 0;
+        foreach (DueDelivery delivery in due)
+        {
+            if (stopped.Contains(delivery.OrderKey))
+            {
+                continue;
+            }
+
+            BreakerPermit permit = CircuitBreakerRules.Permit(breaker, _options.Breaker, _time.GetUtcNow());
+            if (permit == BreakerPermit.Wait)
+            {
+                break;
+            }
+
+            if (permit == BreakerPermit.Probe)
+            {
+                Breaker probing = CircuitBreakerRules.StartProbe(breaker, _time.GetUtcNow());
+                if (!await _endpoints.TrySetBreakerAsync(delivery.EndpointId, breaker, probing, ct).ConfigureAwait(false))
+                {
+                    break; // Another silo sends the probe.
+                }
+
+                breaker = probing;
+            }
+
+            bool delivered = await AttemptAsync(delivery, fences[delivery.Partition], ct).ConfigureAwait(false);
+            attempts++;
+            breaker = await SettleBreakerAsync(delivery.EndpointId, breaker, delivered, ct).ConfigureAwait(false);
+            if (!delivered)
+            {
+                stopped.Add(delivery.OrderKey);
+            }
+        }
+
+        return attempts;
+    }
+
+    /// <summary>Sends one delivery and records the attempt; true when the receiver took it.</summary>
+    private async Task<bool> AttemptAsync(DueDelivery delivery, FencingToken fence, CancellationToken ct)
+    {
+        byte[]? key = await _endpoints.KeyAsync(delivery.EndpointId, delivery.EndpointUpdatedAt, ct).ConfigureAwait(false);
+        if (key is null)
+        {
+            return false; // Deleted meanwhile, with its deliveries.
+        }
+
+        WebhookAttempt attempt = await _sender.SendAsync(delivery.Url, delivery.Body, key, _time.GetUtcNow(), ct).ConfigureAwait(false);
+        _metrics.Observe(attempt.LatencyMs);
+        int failures = attempt.Succeeded ? delivery.Failures : delivery.Failures + 1;
+        TimeSpan? delay = attempt.Succeeded ? null : _options.Retry.DelayAfter(failures, Random.Shared.NextDouble());
+        DeliveryStatus status = attempt.Succeeded ? DeliveryStatus.Delivered : delay is null ? DeliveryStatus.Failed : DeliveryStatus.Pending;
+        bool recorded = await _deliveries.RecordAsync(delivery.Id, fence, attempt, status, failures, attempt.At + delay, ct).ConfigureAwait(false);
+        _metrics.Count(!recorded ? DeliveryOutcome.Fenced : status switch
+        {
+            DeliveryStatus.Delivered => DeliveryOutcome.Delivered,
+            DeliveryStatus.Failed => DeliveryOutcome.DeadLettered,
+            _ => DeliveryOutcome.Retrying,
+        });
+        return attempt.Succeeded;
+    }
+
+    /// <summary>Applies an attempt's outcome to the shared breaker by compare-and-set, reading it again when another silo
+    /// moved it first.</summary>
+    private async Task<Breaker> SettleBreakerAsync(Guid endpointId, Breaker breaker, bool delivered, CancellationToken ct)
+    {
+        for (int tries = 0; tries < 8; tries++)
+        {
+            DateTimeOffset now = _time.GetUtcNow();
+            Breaker next = delivered ? CircuitBreakerRules.AfterSuccess(breaker, now) : CircuitBreakerRules.AfterFailure(breaker, _options.Breaker, now);
+            if (next == breaker || await _endpoints.TrySetBreakerAsync(endpointId, breaker, next, ct).ConfigureAwait(false))
+            {
+                return next;
+            }
+
+            breaker = await _endpoints.BreakerAsync(endpointId, ct).ConfigureAwait(false) ?? breaker;
+        }
+
+        return breaker;
+    }
+
+    public override void Dispose()
+    {
+        _sender.Dispose();
+        base.Dispose();
+    }
+}
