@@ -11,6 +11,7 @@ using Metering.Gateway.Settings;
 using Metering.Gateway.Signing;
 using Metering.Gateway.Tenants;
 using Metering.Gateway.Usage;
+using Metering.Gateway.Webhooks;
 using Metering.Silo.Hosting;
 using Metering.Runtime;
 using Microsoft.AspNetCore.Diagnostics;
@@ -30,6 +31,7 @@ public static class GatewayExtensions
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<SignatureCheck>();
         builder.Services.AddSingleton<EventIngestor>();
+        builder.Services.AddSingleton<Metering.Silo.Webhooks.IResourceJson, ApiResourceJson>();
         builder.Services.AddRateLimits(builder.Configuration);
         return builder;
     }
@@ -54,6 +56,8 @@ public static class GatewayExtensions
         app.MapOperationsApi();
         app.MapApiKeysApi();
         app.MapSettingsApi();
+        app.MapWebhookEndpointsApi();
+        app.MapWebhookDeliveriesApi();
         app.MapSiloEndpoints();
         app.Lifetime.ApplicationStarted.Register(() => _ = AdvertiseAsync(app));
         return app;

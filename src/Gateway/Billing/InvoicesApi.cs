@@ -122,7 +122,9 @@ public static class InvoicesApi
     }
 
     private static Task<IResult> GetRun(string id, HttpContext http, BillingRunService runs, CancellationToken ct)
-        => FindAsync(id, "Billing run", guid => runs.GetAsync(http.Tenant(), guid, ct), run => new
+        => FindAsync(id, "Billing run", guid => runs.GetAsync(http.Tenant(), guid, ct), BillingRunJson);
+
+    public static object BillingRunJson(BillingRun run) => new
         {
             id = run.Id,
             period_end_before = Wire.Time(run.PeriodEndBefore),
@@ -133,7 +135,7 @@ public static class InvoicesApi
             created = run.Created,
             created_at = Wire.Time(run.CreatedAt),
             completed_at = Wire.Time(run.CompletedAt),
-        });
+        };
 
     private static async Task<IResult> StartRerating(HttpContext http, ReratingService rerating, CancellationToken ct)
     {
@@ -168,7 +170,9 @@ public static class InvoicesApi
     }
 
     private static Task<IResult> GetRerating(string id, HttpContext http, ReratingService rerating, CancellationToken ct)
-        => FindAsync(id, "Re-rating job", guid => rerating.GetAsync(http.Tenant(), guid, ct), job => new
+        => FindAsync(id, "Re-rating job", guid => rerating.GetAsync(http.Tenant(), guid, ct), ReratingJson);
+
+    public static object ReratingJson(ReratingJob job) => new
         {
             id = job.Id,
             status = job.Status,
@@ -180,7 +184,7 @@ public static class InvoicesApi
             error = job.Error,
             created_at = Wire.Time(job.CreatedAt),
             completed_at = Wire.Time(job.CompletedAt),
-        });
+        };
 
     private static IResult Problem(InvoiceOutcome outcome) => outcome.Code switch
     {

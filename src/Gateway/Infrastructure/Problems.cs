@@ -47,6 +47,8 @@ public sealed record ApiError(int Status, string Code, string Detail, IReadOnlyD
         public const string SignatureSubjectMismatch = "SIGNATURE_SUBJECT_MISMATCH";
         public const string NonceReused = "NONCE_REUSED";
         public const string SignatureAlgorithmUnsupported = "SIGNATURE_ALGORITHM_UNSUPPORTED";
+        public const string WebhookUrlRefused = "WEBHOOK_URL_REFUSED";
+        public const string WebhookDeliveryDelivered = "WEBHOOK_DELIVERY_DELIVERED";
     }
 }
 
@@ -82,6 +84,8 @@ public static class Problems
         [ApiError.Codes.NonceReused] = "Nonce reused",
         [ApiError.Codes.SignatureAlgorithmUnsupported] = "Signature algorithm unsupported",
         [ApiError.Codes.AmountOutOfRange] = "Amount out of range",
+        [ApiError.Codes.WebhookUrlRefused] = "Webhook URL refused",
+        [ApiError.Codes.WebhookDeliveryDelivered] = "Webhook delivery already delivered",
     };
 
     public static JsonHttpResult<Dictionary<string, object?>> Result(ApiError error)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Metering.Gateway.Infrastructure;
 using Metering.Grains;
 using Metering.Grains.Catalog;
@@ -62,6 +63,7 @@ public static class QuotasApi
             refill = amount is null || intervalText is null ? null : new QuotaRefill(amount.Value, interval);
         }
 
+        IReadOnlyList<decimal>? thresholds = Thresholds(body);
         if (body.HasErrors)
         {
             return body.Error.ToResult();
@@ -73,7 +75,7 @@ public static class QuotasApi
             return missing.ToResult();
         }
 
-        QuotaView view = await grains.GetGrain<IQuotaGrain>(QuotaKey.Of(http.Tenant(), id, meter)).SetAsync(new QuotaDefinition(limit!.Value, period, overflow, refill));
+        QuotaView view = await grains.GetGrain<IQuotaGrain>(QuotaKey.Of(http.Tenant(), id, meter)).SetAsync(new QuotaDefinition(limit!.Value, period, overflow, refill) { Thresholds = thresholds });
         return TypedResults.Json(QuotaJson(id, view), Wire.Compact);
     }
 
@@ -242,7 +244,38 @@ public static class QuotasApi
 
     private static ApiError NoQuota(string subscriptionId, string meter) => ApiError.NotFound($"A quota on meter '{meter}' for subscription '{subscriptionId}'");
 
-    private static object QuotaJson(string subscriptionId, QuotaView view) => new
+    /// <summary>The optional <c>thresholds</c>: percentages of the limit in (0, 100] at which notifications are sent (at most
+    /// ten, each once per window); absent means 50, 80 and 100, an empty list none.</summary>
+    private static IReadOnlyList<decimal>? Thresholds(JsonBody body)
+    {
+        const string Rule = "'thresholds' must be an array of at most 10 percentages, each more than 0 and at most 100.";
+        if (!JsonBody.TryGetMember(body.Root, "thresholds", out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        var thresholds = new List<decimal>();
+        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() > 10)
+        {
+            body.Fail("thresholds", Rule);
+            return null;
+        }
+
+        foreach (JsonElement item in value.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetDecimal(out decimal percent) || percent <= 0 || percent > 100)
+            {
+                body.Fail("thresholds", Rule);
+                return null;
+            }
+
+            thresholds.Add(percent);
+        }
+
+        return [.. thresholds.Distinct().Order()];
+    }
+
+    public static object QuotaJson(string subscriptionId, QuotaView view) => new
     {
         subscription_id = subscriptionId,
         meter = view.Meter,
@@ -254,5 +287,6 @@ public static class QuotasApi
         remaining = Wire.Decimal(view.Remaining),
         overage = Wire.Decimal(view.Overage),
         resets_at = Wire.Time(view.ResetsAt),
+        thresholds = (view.Definition.Thresholds ?? QuotaThresholds.Default).Select(Wire.Decimal),
     };
 }

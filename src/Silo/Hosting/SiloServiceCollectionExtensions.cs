@@ -94,6 +94,7 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton<WebhookEndpointStore>();
         services.AddSingleton<WebhookDeliveryStore>();
         services.AddSingleton<WebhookSender>();
+        services.AddSingleton<WebhookUrlPolicy>();
         services.AddSingleton<WebhookMetrics>();
         services.AddSingleton<WebhookDispatcher>();
         services.AddSingleton<IQuotaNotifications, QuotaNotificationWriter>();
