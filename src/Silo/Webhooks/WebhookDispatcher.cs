@@ -37,6 +37,11 @@ public sealed class WebhookDispatcher : BackgroundService
         outbox.Written += Wake;
     }
 
+    private long _rounds;
+
+    /// <summary>Rounds completed since start (each looked at everything due when it began).</summary>
+    public long Rounds => Interlocked.Read(ref _rounds);
+
     /// <summary>Looks for due deliveries now rather than at the next poll.</summary>
     public void Wake() => _wake.Writer.TryWrite(true);
 
@@ -53,6 +58,8 @@ public sealed class WebhookDispatcher : BackgroundService
             {
                 _logger.LogWarning(ex, "A round of webhook deliveries failed; trying again at the next poll");
             }
+
+            Interlocked.Increment(ref _rounds);
 
             if (read < _options.BatchSize || attempted == 0)
             {
