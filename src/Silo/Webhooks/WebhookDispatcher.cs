@@ -128,10 +128,15 @@ public sealed class WebhookDispatcher : BackgroundService
                 breaker = probing;
             }
 
-            bool delivered = await AttemptAsync(delivery, fences[delivery.Partition], ct).ConfigureAwait(false);
+            WebhookAttempt? attempt = await AttemptAsync(delivery, fences[delivery.Partition], ct).ConfigureAwait(false);
+            if (attempt is null)
+            {
+                break; // The endpoint was deleted meanwhile, with its deliveries.
+            }
+
             attempts++;
-            breaker = await SettleBreakerAsync(delivery.EndpointId, breaker, delivered, ct).ConfigureAwait(false);
-            if (!delivered)
+            breaker = await SettleBreakerAsync(delivery.EndpointId, breaker, attempt, ct).ConfigureAwait(false);
+            if (!attempt.Succeeded)
             {
                 stopped.Add(delivery.OrderKey);
             }
@@ -140,13 +145,13 @@ public sealed class WebhookDispatcher : BackgroundService
         return attempts;
     }
 
-    /// <summary>Sends one delivery and records the attempt; true when the receiver took it.</summary>
-    private async Task<bool> AttemptAsync(DueDelivery delivery, FencingToken fence, CancellationToken ct)
+    /// <summary>Sends one delivery and records the attempt; null when the endpoint is gone.</summary>
+    private async Task<WebhookAttempt?> AttemptAsync(DueDelivery delivery, FencingToken fence, CancellationToken ct)
     {
         byte[]? key = await _endpoints.KeyAsync(delivery.EndpointId, delivery.EndpointUpdatedAt, ct).ConfigureAwait(false);
         if (key is null)
         {
-            return false; // Deleted meanwhile, with its deliveries.
+            return null;
         }
 
         WebhookAttempt attempt = await _sender.SendAsync(delivery.Url, delivery.Body, key, _time.GetUtcNow(), ct).ConfigureAwait(false);
@@ -161,17 +166,17 @@ public sealed class WebhookDispatcher : BackgroundService
             DeliveryStatus.Failed => DeliveryOutcome.DeadLettered,
             _ => DeliveryOutcome.Retrying,
         });
-        return attempt.Succeeded;
+        return attempt;
     }
 
     /// <summary>Applies an attempt's outcome to the shared breaker by compare-and-set, reading it again when another silo
-    /// moved it first.</summary>
-    private async Task<Breaker> SettleBreakerAsync(Guid endpointId, Breaker breaker, bool delivered, CancellationToken ct)
+    /// moved it first. The breaker changes as of the attempt (its cool-down runs from the failure that opened it).</summary>
+    private async Task<Breaker> SettleBreakerAsync(Guid endpointId, Breaker breaker, WebhookAttempt attempt, CancellationToken ct)
     {
         for (int tries = 0; tries < 8; tries++)
         {
-            DateTimeOffset now = _time.GetUtcNow();
-            Breaker next = delivered ? CircuitBreakerRules.AfterSuccess(breaker, now) : CircuitBreakerRules.AfterFailure(breaker, _options.Breaker, now);
+            Breaker next = attempt.Succeeded ? CircuitBreakerRules.AfterSuccess(breaker, attempt.At)
+                : CircuitBreakerRules.AfterFailure(breaker, _options.Breaker, attempt.At);
             if (next == breaker || await _endpoints.TrySetBreakerAsync(endpointId, breaker, next, ct).ConfigureAwait(false))
             {
                 return next;
