@@ -131,6 +131,7 @@ if (signed)
 }
 
 var latencies = new double[total];
+var outcomes = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(); // what every request (and each refused event of a batch) was answered
 int ok = 0, failed = 0;
 long eventsOk = 0;
 var clock = Stopwatch.StartNew();
@@ -153,6 +154,7 @@ for (int i = 0; i < total; i++)
             using HttpResponseMessage response = await spread[index % spread.Length].Http.SendAsync(request);
             string text = await response.Content.ReadAsStringAsync();
             latencies[index] = (clock.Elapsed.TotalSeconds - intended) * 1000;
+            RecordOutcomes(outcomes, (int)response.StatusCode, text);
             if ((int)response.StatusCode is 200 or 201 or 207 && (scenario != "consume" || text.Contains("\"allowed\":true", StringComparison.Ordinal)))
             {
                 Interlocked.Increment(ref ok);
@@ -163,8 +165,9 @@ for (int i = 0; i < total; i++)
                 Interlocked.Increment(ref failed);
             }
         }
-        catch (Exception)
+        catch (Exception e)
         {
+            outcomes.AddOrUpdate(e.GetType().Name, 1, (_, c) => c + 1);
             latencies[index] = (clock.Elapsed.TotalSeconds - intended) * 1000;
             Interlocked.Increment(ref failed);
         }
@@ -180,7 +183,28 @@ Console.WriteLine(scenario is "check" or "consume"
     ? $"{scenario} answered={eventsOk} in {elapsed:F1}s => {eventsOk / elapsed:F0} decisions/s"
     : $"events durable={eventsOk} in {elapsed:F1}s => {eventsOk / elapsed:F0} events/s");
 Console.WriteLine($"latency ms (from intended send): p50={P(0.50):F2} p90={P(0.90):F2} p99={P(0.99):F2} max={latencies[^1]:F2}");
+Console.WriteLine("answers: " + string.Join(", ", outcomes.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key}={o.Value}")));
 return failed == 0 ? 0 : 1;
+
+// Counts the answer's status, and for a batch answered 207 the code of each event it refused ("event:CODE (detail)").
+static void RecordOutcomes(System.Collections.Concurrent.ConcurrentDictionary<string, long> outcomes, int status, string text)
+{
+    outcomes.AddOrUpdate(status.ToString(System.Globalization.CultureInfo.InvariantCulture), 1, (_, c) => c + 1);
+    if (status != 207 || text.Contains("\"failed\":0", StringComparison.Ordinal))
+    {
+        return;
+    }
+
+    using var answer = System.Text.Json.JsonDocument.Parse(text);
+    foreach (System.Text.Json.JsonElement result in answer.RootElement.GetProperty("results").EnumerateArray())
+    {
+        if (result.TryGetProperty("code", out System.Text.Json.JsonElement code) && code.ValueKind == System.Text.Json.JsonValueKind.String)
+        {
+            string detail = result.TryGetProperty("detail", out System.Text.Json.JsonElement d) ? d.GetString() ?? "" : "";
+            outcomes.AddOrUpdate($"event:{code.GetString()} ({detail[..Math.Min(detail.Length, 120)]})", 1, (_, c) => c + 1);
+        }
+    }
+}
 
 static long CountSucceeded(string json)
 {
