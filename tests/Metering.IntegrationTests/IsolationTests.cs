@@ -48,6 +48,10 @@ public sealed partial class IsolationTests(AppFixture app)
         new("signing key", "GET", "/v1/signing-keys/{signing_key}"),
         new("signing key revoke", "POST", "/v1/signing-keys/{signing_key}/revoke"),
         new("API key revoke", "DELETE", "/v1/api-keys/{api_key}"),
+        new("webhook endpoint", "GET", "/v1/webhook-endpoints/{webhook_endpoint}"),
+        new("webhook endpoint update", "PATCH", "/v1/webhook-endpoints/{webhook_endpoint}", """{"description":"taken"}"""),
+        new("webhook secret rotation", "POST", "/v1/webhook-endpoints/{webhook_endpoint}/rotate-secret"),
+        new("webhook endpoint delete", "DELETE", "/v1/webhook-endpoints/{webhook_endpoint}"),
     ];
 
     private static readonly ListCase[] s_lists =
@@ -60,6 +64,8 @@ public sealed partial class IsolationTests(AppFixture app)
         new("audit events of one action", "/v1/audit-events?action=invoice.created"),
         new("signing keys", "/v1/signing-keys"),
         new("API keys", "/v1/api-keys"),
+        new("webhook endpoints", "/v1/webhook-endpoints"),
+        new("webhook deliveries of the other tenant's endpoint", "/v1/webhook-deliveries?endpoint_id={other:webhook_endpoint}", ShowsOwn: false),
     ];
 
     [Fact]
@@ -172,6 +178,7 @@ public sealed partial class IsolationTests(AppFixture app)
         ids["job"] = (await Create("/v1/rerating-jobs", $$"""{"customer_ids":["{customer}"],"from":"{{Iso(started)}}","to":"{{Iso(now)}}"}""", 202)).Str("id");
         ids["signing_key"] = (await Create("/v1/signing-keys", $$$"""{"id":"iso_{{{marker}}}_signing","algorithm":"hmac-sha256","subjects":["{subject}"]}""")).Str("id");
         ids["api_key"] = (await Create("/v1/api-keys", $$$"""{"scopes":["read"],"description":"iso {{{marker}}}"}""")).Str("id");
+        ids["webhook_endpoint"] = (await Create("/v1/webhook-endpoints", $$$"""{"url":"https://203.0.113.10/{{{marker}}}","events":["credits.low"]}""")).GetProperty("endpoint").Str("id");
         return ids;
     }
 
@@ -192,6 +199,7 @@ public sealed partial class IsolationTests(AppFixture app)
             ["job"] = Guid.NewGuid().ToString(),
             ["signing_key"] = $"iso_{marker}_signing",
             ["api_key"] = Guid.NewGuid().ToString(),
+            ["webhook_endpoint"] = Guid.NewGuid().ToString(),
         };
     }
 
