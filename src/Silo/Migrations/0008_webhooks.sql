@@ -48,6 +48,9 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (partition, seq) WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_order ON webhook_deliveries (endpoint_id, order_key, seq) WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_tenant ON webhook_deliveries (tenant_id, status, seq);
+-- For /metrics: the age of the oldest pending delivery and the size of the dead-letter queue, without a scan.
+CREATE INDEX webhook_deliveries_pending_age ON webhook_deliveries (created_at) WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_failed ON webhook_deliveries (seq) WHERE status = 'failed';
 
 CREATE TABLE webhook_attempts (
     delivery_id uuid NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,

@@ -21,6 +21,7 @@ public sealed class WebhookDispatcher : BackgroundService
     private readonly WebhookOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<WebhookDispatcher> _logger;
+    private readonly SemaphoreSlim _sending;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     public WebhookDispatcher(WebhookDeliveryStore deliveries, WebhookEndpointStore endpoints, WebhookOutbox outbox, WebhookSender sender, WebhookMetrics metrics,
@@ -34,6 +35,7 @@ public sealed class WebhookDispatcher : BackgroundService
         _options = options;
         _time = time;
         _logger = logger;
+        _sending = new SemaphoreSlim(Math.Max(1, options.Parallelism));
         outbox.Written += Wake;
     }
 
@@ -98,54 +100,114 @@ public sealed class WebhookDispatcher : BackgroundService
         return (due.Count, attempted);
     }
 
-    /// <summary>Sends one endpoint's due deliveries in order, as its breaker allows; returns the attempts made.</summary>
+    /// <summary>Sends one endpoint's due deliveries as its breaker allows; returns the attempts made. Each order key (a
+    /// subscription) goes in order and stops at its first failure; order keys go in parallel. An endpoint whose breaker is
+    /// not closed gets one probe first, alone, and the rest only once the probe closed it.</summary>
     private async Task<int> DeliverAsync(IReadOnlyList<DueDelivery> due, Dictionary<int, FencingToken> fences, CancellationToken ct)
     {
-        Breaker breaker = due[0].Breaker;
-        var stopped = new HashSet<string>(StringComparer.Ordinal);
+        var breaker = new SharedBreaker(due[0].Breaker);
+        List<DueDelivery[]> groups = [.. due.GroupBy(d => d.OrderKey).Select(g => g.ToArray())];
         int attempts = 0;
-        foreach (DueDelivery delivery in due)
+        if (breaker.Current.State != BreakerState.Closed)
         {
-            if (stopped.Contains(delivery.OrderKey))
+            (bool closed, attempts) = await ProbeAsync(groups[0][0], breaker, fences, ct).ConfigureAwait(false);
+            if (!closed)
             {
-                continue;
+                return attempts;
             }
 
-            BreakerPermit permit = CircuitBreakerRules.Permit(breaker, _options.Breaker, _time.GetUtcNow());
-            if (permit == BreakerPermit.Wait)
-            {
-                break;
-            }
-
-            if (permit == BreakerPermit.Probe)
-            {
-                Breaker probing = CircuitBreakerRules.StartProbe(breaker, _time.GetUtcNow());
-                if (!await _endpoints.TrySetBreakerAsync(delivery.EndpointId, breaker, probing, ct).ConfigureAwait(false))
-                {
-                    break; // Another silo sends the probe.
-                }
-
-                breaker = probing;
-            }
-
-            WebhookAttempt? attempt = await AttemptAsync(delivery, fences[delivery.Partition], ct).ConfigureAwait(false);
-            if (attempt is null)
-            {
-                break; // The endpoint was deleted meanwhile, with its deliveries.
-            }
-
-            attempts++;
-            breaker = await SettleBreakerAsync(delivery.EndpointId, breaker, attempt, ct).ConfigureAwait(false);
-            if (!attempt.Succeeded)
-            {
-                stopped.Add(delivery.OrderKey);
-            }
+            groups[0] = groups[0][1..];
         }
 
+        await Parallel.ForEachAsync(groups, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = ct }, async (group, token) =>
+        {
+            foreach (DueDelivery delivery in group)
+            {
+                if (breaker.Current.State != BreakerState.Closed)
+                {
+                    return;
+                }
+
+                WebhookAttempt? attempt = await AttemptAsync(delivery, fences[delivery.Partition], token).ConfigureAwait(false);
+                if (attempt is null)
+                {
+                    return; // The endpoint was deleted meanwhile, with its deliveries.
+                }
+
+                Interlocked.Increment(ref attempts);
+                await SettleAsync(breaker, delivery.EndpointId, attempt, token).ConfigureAwait(false);
+                if (!attempt.Succeeded)
+                {
+                    return;
+                }
+            }
+        }).ConfigureAwait(false);
         return attempts;
     }
 
-    /// <summary>Sends one delivery and records the attempt; null when the endpoint is gone.</summary>
+    /// <summary>Sends the probe of an open breaker once its cool-down has passed, if no other silo claimed it first; returns
+    /// whether it closed the breaker, and the attempts made.</summary>
+    private async Task<(bool Closed, int Attempts)> ProbeAsync(DueDelivery delivery, SharedBreaker breaker, Dictionary<int, FencingToken> fences, CancellationToken ct)
+    {
+        Breaker current = breaker.Current;
+        if (CircuitBreakerRules.Permit(current, _options.Breaker, _time.GetUtcNow()) != BreakerPermit.Probe)
+        {
+            return (false, 0);
+        }
+
+        Breaker probing = CircuitBreakerRules.StartProbe(current, _time.GetUtcNow());
+        if (!await _endpoints.TrySetBreakerAsync(delivery.EndpointId, current, probing, ct).ConfigureAwait(false))
+        {
+            return (false, 0); // Another silo sends the probe.
+        }
+
+        breaker.Current = probing;
+        WebhookAttempt? attempt = await AttemptAsync(delivery, fences[delivery.Partition], ct).ConfigureAwait(false);
+        if (attempt is null)
+        {
+            return (false, 0);
+        }
+
+        await SettleAsync(breaker, delivery.EndpointId, attempt, ct).ConfigureAwait(false);
+        return (breaker.Current.State == BreakerState.Closed, 1);
+    }
+
+    /// <summary>An endpoint's breaker as this round knows it, shared by the round's parallel sends.</summary>
+    private sealed class SharedBreaker(Breaker initial)
+    {
+        private Breaker _current = initial;
+
+        public Breaker Current
+        {
+            get => Volatile.Read(ref _current);
+            set => Volatile.Write(ref _current, value);
+        }
+
+        public SemaphoreSlim Lock { get; } = new(1, 1);
+    }
+
+    /// <summary>Applies an attempt to the breaker, one attempt at a time; an attempt that changes nothing (a success while
+    /// closed with no failures) costs no write.</summary>
+    private async Task SettleAsync(SharedBreaker breaker, Guid endpointId, WebhookAttempt attempt, CancellationToken ct)
+    {
+        if (attempt.Succeeded && CircuitBreakerRules.AfterSuccess(breaker.Current, attempt.At) == breaker.Current)
+        {
+            return;
+        }
+
+        await breaker.Lock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            breaker.Current = await SettleBreakerAsync(endpointId, breaker.Current, attempt, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            breaker.Lock.Release();
+        }
+    }
+
+    /// <summary>Sends one delivery and records the attempt; null when the endpoint is gone. At most
+    /// <see cref="WebhookOptions.Parallelism"/> attempts are in flight on this silo, each holding a connection to record it.</summary>
     private async Task<WebhookAttempt?> AttemptAsync(DueDelivery delivery, FencingToken fence, CancellationToken ct)
     {
         byte[]? key = await _endpoints.KeyAsync(delivery.EndpointId, delivery.EndpointUpdatedAt, ct).ConfigureAwait(false);
@@ -154,19 +216,27 @@ public sealed class WebhookDispatcher : BackgroundService
             return null;
         }
 
-        WebhookAttempt attempt = await _sender.SendAsync(delivery.Url, delivery.Body, key, _time.GetUtcNow(), ct).ConfigureAwait(false);
-        _metrics.Observe(attempt.LatencyMs);
-        int failures = attempt.Succeeded ? delivery.Failures : delivery.Failures + 1;
-        TimeSpan? delay = attempt.Succeeded ? null : _options.Retry.DelayAfter(failures, Random.Shared.NextDouble());
-        DeliveryStatus status = attempt.Succeeded ? DeliveryStatus.Delivered : delay is null ? DeliveryStatus.Failed : DeliveryStatus.Pending;
-        bool recorded = await _deliveries.RecordAsync(delivery.Id, fence, attempt, status, failures, attempt.At + delay, ct).ConfigureAwait(false);
-        _metrics.Count(!recorded ? DeliveryOutcome.Fenced : status switch
+        await _sending.WaitAsync(ct).ConfigureAwait(false);
+        try
         {
-            DeliveryStatus.Delivered => DeliveryOutcome.Delivered,
-            DeliveryStatus.Failed => DeliveryOutcome.DeadLettered,
-            _ => DeliveryOutcome.Retrying,
-        });
-        return attempt;
+            WebhookAttempt attempt = await _sender.SendAsync(delivery.Url, delivery.Body, key, _time.GetUtcNow(), ct).ConfigureAwait(false);
+            _metrics.Observe(attempt.LatencyMs);
+            int failures = attempt.Succeeded ? delivery.Failures : delivery.Failures + 1;
+            TimeSpan? delay = attempt.Succeeded ? null : _options.Retry.DelayAfter(failures, Random.Shared.NextDouble());
+            DeliveryStatus status = attempt.Succeeded ? DeliveryStatus.Delivered : delay is null ? DeliveryStatus.Failed : DeliveryStatus.Pending;
+            bool recorded = await _deliveries.RecordAsync(delivery.Id, fence, attempt, status, failures, attempt.At + delay, ct).ConfigureAwait(false);
+            _metrics.Count(!recorded ? DeliveryOutcome.Fenced : status switch
+            {
+                DeliveryStatus.Delivered => DeliveryOutcome.Delivered,
+                DeliveryStatus.Failed => DeliveryOutcome.DeadLettered,
+                _ => DeliveryOutcome.Retrying,
+            });
+            return attempt;
+        }
+        finally
+        {
+            _sending.Release();
+        }
     }
 
     /// <summary>Applies an attempt's outcome to the shared breaker by compare-and-set, reading it again when another silo
@@ -191,6 +261,7 @@ public sealed class WebhookDispatcher : BackgroundService
     public override void Dispose()
     {
         _sender.Dispose();
+        _sending.Dispose();
         base.Dispose();
     }
 }

@@ -57,6 +57,34 @@ public sealed class WebhookDeliveryTests(WebhookFixture fixture)
     }
 
     [Fact]
+    public async Task Voids_re_rating_and_credits_running_low_are_notified_with_their_resources()
+    {
+        HttpClient client = await fixture.NewTenantAsync();
+        await using WebhookReceiver receiver = await WebhookReceiver.StartAsync();
+        await fixture.RegisterAsync(client, receiver, "invoice.voided", "rerating.completed", "credits.low", "quota.exhausted");
+        string subject = await SubscriptionAsync(client);
+        await QuotaAsync(client, new { limit = "4", period = "none", thresholds = new[] { 50, 75 } });
+        await EventsAsync(client, subject, 3);
+        string invoice = await InvoiceAsync(client);
+        Assert.Equal(200, (await client.PostAsync($"/v1/invoices/{invoice}/void", new { })).Status);
+        (int status, JsonElement job) = await client.PostAsync("/v1/rerating-jobs", new { customer_ids = new[] { "cust_1" }, from = Iso(LastMonth), to = Iso(DateTimeOffset.UtcNow) });
+        Assert.Equal(202, status);
+        await WebhookFixture.EventuallyAsync(() => receiver.Accepted.Count >= 4, "four notifications arrived");
+        await fixture.RoundsAsync();
+
+        IReadOnlyList<ReceivedWebhook> received = receiver.Received;
+        Assert.Equal(["50", "75"], received.Where(r => r.Type == "credits.low").Select(r => r.Data.Str("threshold")));
+        Assert.DoesNotContain(received, r => r.Type == "quota.exhausted");
+        Assert.Equal("1", received.Last(r => r.Type == "credits.low").Data.Str("remaining"));
+        ReceivedWebhook voided = Assert.Single(received, r => r.Type == "invoice.voided");
+        Assert.Equal((invoice, "voided"), (voided.Data.Str("id"), voided.Data.Str("status")));
+        ReceivedWebhook rerated = Assert.Single(received, r => r.Type == "rerating.completed");
+        Assert.Equal((job.Str("id"), "completed"), (rerated.Data.Str("id"), rerated.Data.Str("status")));
+        Assert.Equal(4, received.Count);
+        Assert.All(received, r => Assert.True(r.Verified));
+    }
+
+    [Fact]
     public async Task A_receiver_that_fails_three_times_gets_the_notification_once_after_backoff()
     {
         HttpClient client = await fixture.NewTenantAsync();
