@@ -6,7 +6,8 @@ using Metering.Client;
 // from each request's intended send time (no coordinated omission). Loopback only; bounded in count and time.
 //   dotnet run --project loadtests/Metering.LoadGen -- <url> <admin-key> <scenario: batch|single|check|consume> <rate/s> <seconds> [batch-size]
 //   (batch-es256 and single-es256: the same events, each signed with ES256 under the "required" policy; the signatures are
-//   made before the clock starts, so the generator's signing does not compete with the server)
+//   made before the clock starts, so the generator's signing does not compete with the server; batch-es256-whole: each batch
+//   signed once, as a whole, under the same policy)
 //   dotnet run --project loadtests/Metering.LoadGen -- <url> <admin-key> billing <subscriptions>
 //   dotnet run --project loadtests/Metering.LoadGen -- <url,url,...> <admin-key> matrix | forwarding <calls> | owner <tenant> <subscription>
 // With several URLs (silos of one cluster), requests go round-robin over them.
@@ -74,8 +75,10 @@ if (scenario is "single-thresholds" or "single-quotas")
     scenario = "single";
 }
 
-bool signed = scenario.EndsWith("-es256", StringComparison.Ordinal);
-scenario = signed ? scenario[..^"-es256".Length] : scenario;
+string offeredScenario = scenario;
+bool wholeBatch = scenario == "batch-es256-whole";
+bool signed = wholeBatch || scenario.EndsWith("-es256", StringComparison.Ordinal);
+scenario = signed ? scenario[..scenario.IndexOf("-es256", StringComparison.Ordinal)] : scenario;
 using var signingKey = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
 if (signed)
 {
@@ -114,6 +117,18 @@ string SignedEvent(long n)
 string? now = null;
 string Now() => now ??= DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
 
+string TimedEvent(long n)
+    => $"{{\"idempotency_key\":\"{tenant}-{n}\",\"subject\":\"agent:{n % subscriptions}\",\"event_type\":\"llm_tokens\",\"timestamp\":\"{Now()}\",\"properties\":{{\"tokens\":{n % 1000},\"model\":\"m{n % 3}\"}}}}";
+
+// A batch signed once: the signature covers the exact bytes of its events array (BatchSigningInput).
+string WholeSignedBatch(long first, int count)
+{
+    string events = "[" + string.Join(',', Enumerable.Range(0, count).Select(i => TimedEvent(first + i))) + "]";
+    byte[] input = Metering.Grains.Signing.BatchSigningInput.Build(tenant, $"b{first}", Encoding.UTF8.GetBytes(events));
+    string value = System.Buffers.Text.Base64Url.EncodeToString(signingKey.SignData(input, System.Security.Cryptography.HashAlgorithmName.SHA256));
+    return $"{{\"events\":{events},\"signature\":{{\"key_id\":\"load\",\"algorithm\":\"es256\",\"value\":\"{value}\",\"nonce\":\"b{first}\"}}}}";
+}
+
 string[] presigned = [];
 string EventJson()
 {
@@ -121,12 +136,16 @@ string EventJson()
     return signed ? presigned[n - 1] : UnsignedEvent(n);
 }
 
+string[] presignedBatches = [];
+int batchesSent = -1;
+
 int perRequest = scenario == "batch" ? batchSize : 1;
 HttpRequestMessage NextRequest()
 {
     long n = Interlocked.Increment(ref sequence);
     return scenario switch
     {
+        "batch" when wholeBatch => Post("/v1/events/batch", presignedBatches[Interlocked.Increment(ref batchesSent)]),
         "batch" => Post("/v1/events/batch", "{\"events\":[" + string.Join(',', Enumerable.Range(0, perRequest).Select(_ => EventJson())) + "]}"),
         "check" => new HttpRequestMessage(HttpMethod.Get, $"/v1/quotas/check?subject=agent:{n % subscriptions}&meter=tokens&amount=1"),
         "consume" => Post("/v1/quotas/consume", $"{{\"subject\":\"agent:{n % subscriptions}\",\"meter\":\"tokens\",\"amount\":\"{(n % 50) + 1}\",\"idempotency_key\":\"{tenant}-c{n}\"}}"),
@@ -137,7 +156,11 @@ HttpRequestMessage NextRequest()
 static HttpRequestMessage Post(string path, string json) => new(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
 
 int total = (int)(rate * seconds);
-if (signed)
+if (wholeBatch)
+{
+    presignedBatches = [.. Enumerable.Range(0, total).Select(i => WholeSignedBatch((long)i * perRequest, perRequest))];
+}
+else if (signed)
 {
     presigned = [.. Enumerable.Range(1, (total * (scenario == "batch" ? batchSize : 1)) + total + 1).Select(n => SignedEvent(n))];
 }
@@ -190,7 +213,7 @@ await Task.WhenAll(inFlight);
 double elapsed = clock.Elapsed.TotalSeconds;
 Array.Sort(latencies);
 double P(double q) => latencies[Math.Min(latencies.Length - 1, (int)(q * latencies.Length))];
-Console.WriteLine($"scenario={scenario}{(signed ? "-es256" : "")} rate={rate}/s duration={seconds}s requests={total} ok={ok} failed={failed}");
+Console.WriteLine($"scenario={offeredScenario} rate={rate}/s duration={seconds}s requests={total} ok={ok} failed={failed}");
 Console.WriteLine(scenario is "check" or "consume"
     ? $"{scenario} answered={eventsOk} in {elapsed:F1}s => {eventsOk / elapsed:F0} decisions/s"
     : $"events durable={eventsOk} in {elapsed:F1}s => {eventsOk / elapsed:F0} events/s");

@@ -29,6 +29,9 @@ public static class GatewayExtensions
         builder.Services.AddMeteringSilo(builder.Configuration);
         builder.Services.AddHostedService<BootstrapService>();
         builder.Services.AddSingleton<GatewayMetrics>();
+        // Typed results (Ok<T>, Created<T>) write what Wire.Json writes: snake_case; the OpenAPI document follows the same options.
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = Wire.Json.PropertyNamingPolicy);
+        builder.Services.AddMeteringOpenApi();
         builder.Services.AddSingleton<SignatureCheck>();
         builder.Services.AddSingleton<EventIngestor>();
         builder.Services.AddSingleton<Metering.Silo.Webhooks.IResourceJson, ApiResourceJson>();
@@ -59,6 +62,7 @@ public static class GatewayExtensions
         app.MapWebhookEndpointsApi();
         app.MapWebhookDeliveriesApi();
         app.MapSiloEndpoints();
+        app.MapOpenApi(ApiDocument.Path);
         app.Lifetime.ApplicationStarted.Register(() => _ = AdvertiseAsync(app));
         return app;
     }
@@ -80,11 +84,11 @@ public static class GatewayExtensions
     /// for the partition: the request may be retried, and a write with the same idempotency key is applied once.</summary>
     private static ApiError Problem(Exception? exception) => exception switch
     {
-        BadHttpRequestException { StatusCode: 413 } => new ApiError(413, "PAYLOAD_TOO_LARGE", "The body is larger than 5 MiB."),
-        BadHttpRequestException bad => new ApiError(bad.StatusCode, "INVALID_REQUEST", bad.Message),
-        ClusterUnavailableException unavailable => new ApiError(503, "UNAVAILABLE", unavailable.Message + " Retry; a write with the same idempotency key is applied once."),
-        Npgsql.NpgsqlException { IsTransient: true } or TimeoutException => new ApiError(503, "UNAVAILABLE", "The database cannot be reached. Retry; a write with the same idempotency key is applied once."),
-        _ => new ApiError(500, "INTERNAL", "An unexpected error occurred; nothing was changed by this request unless it says otherwise."),
+        BadHttpRequestException { StatusCode: 413 } => new ApiError(413, ApiError.Codes.PayloadTooLarge, "The body is larger than 5 MiB."),
+        BadHttpRequestException bad => new ApiError(bad.StatusCode, ApiError.Codes.InvalidRequest, bad.Message),
+        ClusterUnavailableException unavailable => new ApiError(503, ApiError.Codes.Unavailable, unavailable.Message + " Retry; a write with the same idempotency key is applied once."),
+        Npgsql.NpgsqlException { IsTransient: true } or TimeoutException => new ApiError(503, ApiError.Codes.Unavailable, "The database cannot be reached. Retry; a write with the same idempotency key is applied once."),
+        _ => new ApiError(500, ApiError.Codes.Internal, "An unexpected error occurred; nothing was changed by this request unless it says otherwise."),
     };
 
     /// <summary>Errors the framework answers without a body (no endpoint at this path, or not with this method) are problems

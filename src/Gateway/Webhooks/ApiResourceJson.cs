@@ -11,11 +11,11 @@ namespace Metering.Gateway.Webhooks;
 /// <summary>The data of notifications in the shapes the API answers with (one definition of each, in its API class).</summary>
 public sealed class ApiResourceJson : IResourceJson
 {
-    public string Invoice(Invoice invoice) => JsonSerializer.Serialize(InvoicesApi.InvoiceJson(invoice), Wire.Compact);
+    public string Invoice(Invoice invoice) => JsonSerializer.Serialize(InvoiceJson.Of(invoice), Wire.Json);
 
-    public string Quota(string subscriptionId, QuotaView view) => JsonSerializer.Serialize(QuotasApi.QuotaJson(subscriptionId, view), Wire.Compact);
+    public string Quota(string subscriptionId, QuotaView view) => JsonSerializer.Serialize(QuotaJson.Of(subscriptionId, view), Wire.Json);
 
-    public string BillingRun(BillingRun run) => JsonSerializer.Serialize(InvoicesApi.BillingRunJson(run), Wire.Json);
+    public string BillingRun(BillingRun run) => JsonSerializer.Serialize(BillingRunJson.Of(run), Wire.Json);
 
-    public string Rerating(ReratingJob job) => JsonSerializer.Serialize(InvoicesApi.ReratingJson(job), Wire.Json);
+    public string Rerating(ReratingJob job) => JsonSerializer.Serialize(ReratingJobJson.Of(job), Wire.Json);
 }

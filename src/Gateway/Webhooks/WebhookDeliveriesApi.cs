@@ -3,7 +3,6 @@ using Metering.Grains;
 using Metering.Silo.ApiKeys;
 using Metering.Silo.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Problem = Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<System.Collections.Generic.Dictionary<string, object?>>;
 
 namespace Metering.Gateway.Webhooks;
 
@@ -26,7 +25,7 @@ public static class WebhookDeliveriesApi
         return app;
     }
 
-    private static async Task<Results<JsonHttpResult<WebhookDeliveryList>, Problem>> List(HttpContext http, WebhookDeliveryStore store, string? status, string? endpoint_id,
+    private static async Task<Results<Ok<WebhookDeliveryList>, ApiProblem>> List(HttpContext http, WebhookDeliveryStore store, string? status, string? endpoint_id,
         string? limit, CancellationToken ct)
     {
         DeliveryStatus parsed = default;
@@ -48,16 +47,16 @@ public static class WebhookDeliveriesApi
         }
 
         IReadOnlyList<WebhookDelivery> found = await store.ListAsync(http.Tenant(), status is null ? null : parsed, endpoint_id is null ? null : endpoint, count, ct);
-        return TypedResults.Json(new WebhookDeliveryList([.. found.Select(WebhookDeliveryJson.Of)]), Wire.Json);
+        return TypedResults.Ok(new WebhookDeliveryList([.. found.Select(WebhookDeliveryJson.Of)]));
     }
 
-    private static async Task<Results<JsonHttpResult<WebhookDeliveryJson>, Problem>> Get(string id, HttpContext http, WebhookDeliveryStore store, CancellationToken ct)
+    private static async Task<Results<Ok<WebhookDeliveryJson>, ApiProblem>> Get(string id, HttpContext http, WebhookDeliveryStore store, CancellationToken ct)
         => Guid.TryParse(id, out Guid guid) && await store.GetAsync(http.Tenant(), guid, ct) is { } delivery
-            ? TypedResults.Json(WebhookDeliveryJson.Of(delivery), Wire.Json)
+            ? TypedResults.Ok(WebhookDeliveryJson.Of(delivery))
             : NotFound(id).ToProblem();
 
     /// <summary>A failed delivery is queued again (202); a pending one is answered as it is (200); a delivered one is 409.</summary>
-    private static async Task<Results<JsonHttpResult<WebhookDeliveryJson>, Problem>> Retry(string id, HttpContext http, WebhookDeliveryStore store, WebhookDispatcher dispatcher,
+    private static async Task<Results<Ok<WebhookDeliveryJson>, Accepted<WebhookDeliveryJson>, ApiProblem>> Retry(string id, HttpContext http, WebhookDeliveryStore store, WebhookDispatcher dispatcher,
         CancellationToken ct)
     {
         if (!Guid.TryParse(id, out Guid guid))
@@ -74,9 +73,9 @@ public static class WebhookDeliveriesApi
                 return new ApiError(409, ApiError.Codes.WebhookDeliveryDelivered, $"Webhook delivery '{id}' was delivered; a retry would send it again.").ToProblem();
             case RetryOutcome.Retried:
                 dispatcher.Wake();
-                return TypedResults.Json(WebhookDeliveryJson.Of(delivery!), Wire.Json, statusCode: StatusCodes.Status202Accepted);
+                return TypedResults.Accepted((string?)null, WebhookDeliveryJson.Of(delivery!));
             default:
-                return TypedResults.Json(WebhookDeliveryJson.Of(delivery!), Wire.Json);
+                return TypedResults.Ok(WebhookDeliveryJson.Of(delivery!));
         }
     }
 

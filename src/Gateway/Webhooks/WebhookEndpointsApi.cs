@@ -2,7 +2,6 @@ using Metering.Gateway.Infrastructure;
 using Metering.Silo.ApiKeys;
 using Metering.Silo.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Problem = Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<System.Collections.Generic.Dictionary<string, object?>>;
 
 namespace Metering.Gateway.Webhooks;
 
@@ -25,71 +24,66 @@ public static class WebhookEndpointsApi
         return app;
     }
 
-    private static async Task<Results<JsonHttpResult<CreatedWebhookEndpointJson>, Problem>> Create(HttpContext http, WebhookEndpointStore store, WebhookUrlPolicy policy,
-        CancellationToken ct)
+    private static async Task<Results<Created<CreatedWebhookEndpointJson>, ApiProblem>> Create(JsonRequest<CreateWebhookEndpointRequest> body, HttpContext http,
+        WebhookEndpointStore store, WebhookUrlPolicy policy, CancellationToken ct)
     {
-        (WebhookEndpointRequest? request, ApiError? problem) = await ReadAsync(http, policy, create: true, ct);
-        if (request is null)
+        if (!body.TryGet(out CreateWebhookEndpointRequest? request, out ApiProblem? problem))
         {
-            return problem!.ToProblem();
+            return problem;
         }
 
-        (WebhookEndpoint endpoint, string secret) = await store.CreateAsync(http.Tenant(), request.Url!, request.Events!, request.Description, ct);
-        return TypedResults.Json(new CreatedWebhookEndpointJson(WebhookEndpointJson.Of(endpoint), secret), Wire.Json, statusCode: StatusCodes.Status201Created);
+        if (await RefusedAsync(policy, request.Url, ct) is { } refused)
+        {
+            return refused;
+        }
+
+        (WebhookEndpoint endpoint, string secret) = await store.CreateAsync(http.Tenant(), request.Url, request.Events, request.Description, ct);
+        return TypedResults.Created((string?)null, new CreatedWebhookEndpointJson(WebhookEndpointJson.Of(endpoint), secret));
     }
 
-    private static async Task<JsonHttpResult<WebhookEndpointList>> List(HttpContext http, WebhookEndpointStore store, CancellationToken ct)
-        => TypedResults.Json(new WebhookEndpointList([.. (await store.ListAsync(http.Tenant(), ct)).Select(WebhookEndpointJson.Of)]), Wire.Json);
+    private static async Task<Ok<WebhookEndpointList>> List(HttpContext http, WebhookEndpointStore store, CancellationToken ct)
+        => TypedResults.Ok(new WebhookEndpointList([.. (await store.ListAsync(http.Tenant(), ct)).Select(WebhookEndpointJson.Of)]));
 
-    private static async Task<Results<JsonHttpResult<WebhookEndpointJson>, Problem>> Get(string id, HttpContext http, WebhookEndpointStore store, CancellationToken ct)
+    private static async Task<Results<Ok<WebhookEndpointJson>, ApiProblem>> Get(string id, HttpContext http, WebhookEndpointStore store, CancellationToken ct)
         => Guid.TryParse(id, out Guid guid) && await store.GetAsync(http.Tenant(), guid, ct) is { } endpoint
-            ? TypedResults.Json(WebhookEndpointJson.Of(endpoint), Wire.Json)
+            ? TypedResults.Ok(WebhookEndpointJson.Of(endpoint))
             : NotFound(id).ToProblem();
 
-    private static async Task<Results<JsonHttpResult<WebhookEndpointJson>, Problem>> Update(string id, HttpContext http, WebhookEndpointStore store, WebhookUrlPolicy policy,
-        CancellationToken ct)
+    private static async Task<Results<Ok<WebhookEndpointJson>, ApiProblem>> Update(string id, JsonRequest<UpdateWebhookEndpointRequest> body, HttpContext http,
+        WebhookEndpointStore store, WebhookUrlPolicy policy, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out Guid guid))
         {
             return NotFound(id).ToProblem();
         }
 
-        (WebhookEndpointRequest? request, ApiError? problem) = await ReadAsync(http, policy, create: false, ct);
-        if (request is null)
+        if (!body.TryGet(out UpdateWebhookEndpointRequest? request, out ApiProblem? problem))
         {
-            return problem!.ToProblem();
+            return problem;
+        }
+
+        if (request.Url is not null && await RefusedAsync(policy, request.Url, ct) is { } refused)
+        {
+            return refused;
         }
 
         WebhookEndpoint? endpoint = await store.UpdateAsync(http.Tenant(), guid, new EndpointChange(request.Url, request.Events, request.Description, request.Enabled), ct);
-        return endpoint is null ? NotFound(id).ToProblem() : TypedResults.Json(WebhookEndpointJson.Of(endpoint), Wire.Json);
+        return endpoint is null ? NotFound(id).ToProblem() : TypedResults.Ok(WebhookEndpointJson.Of(endpoint));
     }
 
-    private static async Task<Results<NoContent, Problem>> Delete(string id, HttpContext http, WebhookEndpointStore store, CancellationToken ct)
+    private static async Task<Results<NoContent, ApiProblem>> Delete(string id, HttpContext http, WebhookEndpointStore store, CancellationToken ct)
         => Guid.TryParse(id, out Guid guid) && await store.DeleteAsync(http.Tenant(), guid, ct) ? TypedResults.NoContent() : NotFound(id).ToProblem();
 
-    private static async Task<Results<JsonHttpResult<WebhookSecretJson>, Problem>> RotateSecret(string id, HttpContext http, WebhookEndpointStore store, CancellationToken ct)
+    private static async Task<Results<Ok<WebhookSecretJson>, ApiProblem>> RotateSecret(string id, HttpContext http, WebhookEndpointStore store, CancellationToken ct)
         => Guid.TryParse(id, out Guid guid) && await store.RotateSecretAsync(http.Tenant(), guid, ct) is { } secret
-            ? TypedResults.Json(new WebhookSecretJson(guid, secret), Wire.Json)
+            ? TypedResults.Ok(new WebhookSecretJson(guid, secret))
             : NotFound(id).ToProblem();
 
-    /// <summary>The body, checked field by field (400), then its URL against the address rule (422 WEBHOOK_URL_REFUSED).</summary>
-    private static async Task<(WebhookEndpointRequest? Request, ApiError? Problem)> ReadAsync(HttpContext http, WebhookUrlPolicy policy, bool create, CancellationToken ct)
-    {
-        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
-        if (body is null)
-        {
-            return (null, error);
-        }
-
-        WebhookEndpointRequest? request = WebhookEndpointRequest.Read(body, create);
-        if (request is null)
-        {
-            return (null, body.Error);
-        }
-
-        string? refusal = request.Url is null ? null : await policy.RefusalAsync(request.Url, ct);
-        return refusal is null ? (request, null) : (null, new ApiError(422, ApiError.Codes.WebhookUrlRefused, refusal, new Dictionary<string, string[]> { ["url"] = [refusal] }));
-    }
+    /// <summary>The URL against the address rule: 422 WEBHOOK_URL_REFUSED, naming the field, or null when it may be used.</summary>
+    private static async Task<ApiProblem?> RefusedAsync(WebhookUrlPolicy policy, string url, CancellationToken ct)
+        => await policy.RefusalAsync(url, ct) is { } refusal
+            ? new ApiError(422, ApiError.Codes.WebhookUrlRefused, refusal, new Dictionary<string, string[]> { ["url"] = [refusal] }).ToProblem()
+            : null;
 
     private static ApiError NotFound(string id) => ApiError.NotFound($"Webhook endpoint '{id}'");
 }
