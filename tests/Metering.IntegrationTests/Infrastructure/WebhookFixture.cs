@@ -76,14 +76,17 @@ public sealed class WebhookFixture : IAsyncLifetime
         => new() { BaseAddress = BaseAddress, DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", apiKey) } };
 
     /// <summary>A new tenant and a client holding its key (scopes ingest, read and manage).</summary>
-    public async Task<HttpClient> NewTenantAsync()
+    public async Task<HttpClient> NewTenantAsync() => (await NewTenantWithKeyAsync()).Client;
+
+    public async Task<(HttpClient Client, string Key)> NewTenantWithKeyAsync()
     {
         await WallClock.AwayFromHourEndAsync();
         using HttpClient admin = Client(AppFixture.AdminKey);
         string id = "t_" + Guid.NewGuid().ToString("N")[..12];
         HttpResponseMessage response = await admin.PostAsJsonAsync("/admin/v1/tenants", new { id });
         response.EnsureSuccessStatusCode();
-        return Client((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("api_key").GetString()!);
+        string key = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("api_key").GetString()!;
+        return (Client(key), key);
     }
 
     /// <summary>Registers an endpoint at <paramref name="receiver"/> for <paramref name="events"/> and gives the receiver its

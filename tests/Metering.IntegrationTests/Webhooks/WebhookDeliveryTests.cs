@@ -175,14 +175,7 @@ public sealed class WebhookDeliveryTests(WebhookFixture fixture)
         await using WebhookReceiver receiver = await WebhookReceiver.StartAsync();
         string endpoint = await fixture.RegisterAsync(client, receiver, "invoice.created");
         await SubscriptionAsync(client);
-        receiver.Down = true;
-        string invoice = await InvoiceAsync(client);
-        for (int attempt = 1; attempt <= WebhookFixture.MaxAttempts; attempt++)
-        {
-            await WebhookFixture.EventuallyAsync(async () => Assert.Single(await DeliveriesAsync(client)).Attempts() == attempt, $"attempt {attempt} is recorded");
-            fixture.Clock.Advance(TimeSpan.FromHours(1)); // past the backoff and the breaker's cool-down
-        }
-
+        string invoice = await DeadLetterAsync(client, receiver);
         string query = $"?status=failed&endpoint_id={endpoint}";
         await WebhookFixture.EventuallyAsync(async () => (await DeliveriesAsync(client, query)).Length == 1, "the delivery is dead-lettered");
         JsonElement dead = Assert.Single(await DeliveriesAsync(client, query));
@@ -261,6 +254,59 @@ public sealed class WebhookDeliveryTests(WebhookFixture fixture)
         Assert.Matches("metering_webhook_dead_letters \\d+", metrics);
         Assert.Matches("metering_webhook_endpoints\\{breaker=\"closed\"\\} [1-9]", metrics);
         Assert.DoesNotContain(receiver.Url, metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_cli_lists_shows_and_retries_the_dead_letter_queue()
+    {
+        (HttpClient client, string key) = await fixture.NewTenantWithKeyAsync();
+        await using WebhookReceiver receiver = await WebhookReceiver.StartAsync();
+        await fixture.RegisterAsync(client, receiver, "invoice.created");
+        await SubscriptionAsync(client);
+        string invoice = await DeadLetterAsync(client, receiver);
+        string id = Assert.Single(await DeliveriesAsync(client, "?status=failed")).Str("id");
+        var env = new Dictionary<string, string> { [Metering.Cli.GlobalOptions.UrlVariable] = fixture.BaseAddress.ToString(), [Metering.Cli.GlobalOptions.KeyVariable] = key };
+
+        CliRunner.CliResult list = await CliRunner.RunAsync(env, "webhooks", "dlq", "list");
+        Assert.True(list.ExitCode == Metering.Cli.ExitCodes.Ok, list.ToString());
+        Assert.Contains(id, list.Out, StringComparison.Ordinal);
+        Assert.Contains("1 failed deliveries", list.Out, StringComparison.Ordinal);
+        CliRunner.CliResult show = await CliRunner.RunAsync(env, "webhooks", "dlq", "show", id, "--json");
+        Assert.True(show.ExitCode == Metering.Cli.ExitCodes.Ok, show.ToString());
+        JsonElement shown = JsonDocument.Parse(show.Out).RootElement;
+        Assert.Equal(WebhookFixture.MaxAttempts, shown.Attempts());
+        Assert.Equal(invoice, shown.GetProperty("payload").GetProperty("data").Str("id"));
+        CliRunner.CliResult table = await CliRunner.RunAsync(env, "webhooks", "dlq", "show", id);
+        Assert.Contains("503", table.Out, StringComparison.Ordinal);
+
+        receiver.Down = false;
+        CliRunner.CliResult retried = await CliRunner.RunAsync(env, "webhooks", "dlq", "retry", id);
+        Assert.True(retried.ExitCode == Metering.Cli.ExitCodes.Ok, retried.ToString());
+        Assert.Contains("pending", retried.Out, StringComparison.Ordinal);
+        fixture.Clock.Advance(WebhookFixture.CoolDown);
+        await WebhookFixture.EventuallyAsync(async () => (await DeliveryAsync(client, id)).Str("status") == "delivered", "the retried delivery is delivered");
+        Assert.Single(receiver.Accepted);
+        CliRunner.CliResult empty = await CliRunner.RunAsync(env, "webhooks", "dlq", "list", "--json");
+        Assert.Empty(JsonDocument.Parse(empty.Out).RootElement.GetProperty("data").EnumerateArray());
+        CliRunner.CliResult again = await CliRunner.RunAsync(env, "webhooks", "dlq", "retry", id);
+        Assert.Equal(Metering.Cli.ExitCodes.Refused, again.ExitCode);
+        Assert.Contains("WEBHOOK_DELIVERY_DELIVERED", again.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>With the receiver down, an invoice's notification goes through all its attempts (the clock moved an hour
+    /// after each, past any backoff and the breaker's cool-down) into the dead-letter queue; returns the invoice's id.</summary>
+    private async Task<string> DeadLetterAsync(HttpClient client, WebhookReceiver receiver)
+    {
+        receiver.Down = true;
+        string invoice = await InvoiceAsync(client);
+        for (int attempt = 1; attempt <= WebhookFixture.MaxAttempts; attempt++)
+        {
+            await WebhookFixture.EventuallyAsync(async () => Assert.Single(await DeliveriesAsync(client)).Attempts() == attempt, $"attempt {attempt} is recorded");
+            fixture.Clock.Advance(TimeSpan.FromHours(1));
+        }
+
+        await WebhookFixture.EventuallyAsync(async () => (await DeliveriesAsync(client, "?status=failed")).Length == 1, "the delivery is dead-lettered");
+        return invoice;
     }
 
     private static int IndexOf(IReadOnlyList<ReceivedWebhook> received, ReceivedWebhook item)
