@@ -293,6 +293,38 @@ public sealed class WebhookDeliveryTests(WebhookFixture fixture)
         Assert.Contains("WEBHOOK_DELIVERY_DELIVERED", again.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_receiver_that_refuses_the_connection_or_does_not_answer_in_time_is_a_failed_attempt_without_a_status()
+    {
+        HttpClient client = await fixture.NewTenantAsync();
+        int closed = GatewayProcess.FreePort();
+        (int status, JsonElement created) = await client.PostAsync("/v1/webhook-endpoints", new { url = $"http://127.0.0.1:{closed}/hooks", events = new[] { "invoice.created" } });
+        Assert.Equal(201, status);
+        await SubscriptionAsync(client);
+        await InvoiceAsync(client);
+        await WebhookFixture.EventuallyAsync(async () => Assert.Single(await DeliveriesAsync(client)).Attempts() == 1, "the attempt is recorded");
+        JsonElement refused = Assert.Single(await DeliveriesAsync(client)).GetProperty("attempts")[0];
+        Assert.Equal(JsonValueKind.Null, refused.GetProperty("status_code").ValueKind);
+        Assert.False(string.IsNullOrEmpty(refused.Str("error")));
+
+        // A pending delivery is answered as it is by a retry.
+        string id = Assert.Single(await DeliveriesAsync(client)).Str("id");
+        (int again, JsonElement pending) = await client.PostAsync($"/v1/webhook-deliveries/{id}/retry", new { });
+        Assert.Equal((200, "pending", 1), (again, pending.Str("status"), pending.Attempts()));
+        Assert.Equal(204, (int)(await client.DeleteAsync($"/v1/webhook-endpoints/{created.GetProperty("endpoint").Str("id")}")).StatusCode);
+        Assert.Empty(await DeliveriesAsync(client));
+
+        await using WebhookReceiver receiver = await WebhookReceiver.StartAsync();
+        await fixture.RegisterAsync(client, receiver, "invoice.created");
+        receiver.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await InvoiceAsync(client, periodStart: LastMonth.AddMonths(1));
+        await WebhookFixture.EventuallyAsync(async () => (await DeliveriesAsync(client)) is [var d] && d.Attempts() == 1, "the attempt timed out");
+        JsonElement timedOut = Assert.Single(await DeliveriesAsync(client)).GetProperty("attempts")[0];
+        Assert.Equal(JsonValueKind.Null, timedOut.GetProperty("status_code").ValueKind);
+        Assert.StartsWith("No answer within", timedOut.Str("error"), StringComparison.Ordinal);
+        receiver.Hold.SetResult();
+    }
+
     /// <summary>With the receiver down, an invoice's notification goes through all its attempts (the clock moved an hour
     /// after each, past any backoff and the breaker's cool-down) into the dead-letter queue; returns the invoice's id.</summary>
     private async Task<string> DeadLetterAsync(HttpClient client, WebhookReceiver receiver)
