@@ -50,5 +50,6 @@ public static class CliApp
     [
         ClusterCommand.Create(c),
         TenantsCommand.Create(c),
+        WebhooksCommand.Create(c),
     ];
 }

@@ -13,6 +13,7 @@ using Metering.Gateway.Settings;
 using Metering.Gateway.Signing;
 using Metering.Gateway.Tenants;
 using Metering.Gateway.Usage;
+using Metering.Gateway.Webhooks;
 using Metering.Silo.Hosting;
 using Metering.Runtime;
 using Microsoft.AspNetCore.Diagnostics;
@@ -36,6 +37,7 @@ public static class GatewayExtensions
         builder.Services.AddSingleton<SignatureCheck>();
         builder.Services.AddSingleton<EventIngestor>();
         builder.Services.AddSingleton<LagoIngest>();
+        builder.Services.AddSingleton<Metering.Silo.Webhooks.IResourceJson, ApiResourceJson>();
         builder.Services.AddRateLimits(builder.Configuration);
         return builder;
     }
@@ -62,6 +64,8 @@ public static class GatewayExtensions
         app.MapSettingsApi();
         app.MapOpenMeterApi();
         app.MapLagoApi();
+        app.MapWebhookEndpointsApi();
+        app.MapWebhookDeliveriesApi();
         app.MapSiloEndpoints();
         app.MapOpenApi(ApiDocument.Path);
         app.Lifetime.ApplicationStarted.Register(() => _ = AdvertiseAsync(app));

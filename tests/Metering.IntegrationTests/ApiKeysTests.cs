@@ -58,6 +58,8 @@ public sealed class ApiKeysTests(AppFixture app)
             new("read", HttpMethod.Get, "/v1/signing-keys"),
             new("read", HttpMethod.Get, "/v1/signing-keys/" + missing),
             new("read", HttpMethod.Get, "/v1/settings/signatures"),
+            new("read", HttpMethod.Get, "/v1/webhook-deliveries"),
+            new("read", HttpMethod.Get, "/v1/webhook-deliveries/" + missing),
             new("read", HttpMethod.Post, "/v1/pricing/preview", new { model = "per_unit", properties = new { unit_price = "0.01" }, quantity = "10" }),
 
             new("manage", HttpMethod.Post, "/v1/meters", new { code = "m_" + unique, event_type = "other", aggregation = "count" }),
@@ -91,6 +93,13 @@ public sealed class ApiKeysTests(AppFixture app)
             new("read", HttpMethod.Post, $"/api/v1/meters/{Meter}/query", new { windowSize = "HOUR" }),
             new("read", HttpMethod.Get, "/lago/api/v1/customers/cust_1/current_usage?external_subscription_id=sub_1"),
             new("manage", HttpMethod.Post, "/api/v1/meters", new { slug = "om_" + unique, eventType = "other", aggregation = "COUNT" }),
+            new("manage", HttpMethod.Post, "/v1/webhook-endpoints", new { url = "https://203.0.113.10/hooks", events = new[] { "credits.low" } }),
+            new("manage", HttpMethod.Get, "/v1/webhook-endpoints"),
+            new("manage", HttpMethod.Get, "/v1/webhook-endpoints/" + missing),
+            new("manage", HttpMethod.Patch, "/v1/webhook-endpoints/" + missing, new { enabled = false }),
+            new("manage", HttpMethod.Delete, "/v1/webhook-endpoints/" + missing),
+            new("manage", HttpMethod.Post, $"/v1/webhook-endpoints/{missing}/rotate-secret"),
+            new("manage", HttpMethod.Post, $"/v1/webhook-deliveries/{missing}/retry"),
         ];
     }
 

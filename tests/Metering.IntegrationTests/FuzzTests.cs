@@ -53,8 +53,8 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
         string subject = "agent:fuzz:" + tenant;
         DateTimeOffset now = DateTimeOffset.UtcNow;
         DateTimeOffset started = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(-1);
-        string invoiceId = await SetUpCatalogAsync(client, subject, started);
-        FuzzTarget[] targets = Targets(tenant, subject, started, now, invoiceId);
+        (string invoiceId, string endpointId) = await SetUpCatalogAsync(client, subject, started);
+        FuzzTarget[] targets = Targets(tenant, subject, started, now, invoiceId, endpointId);
 
         var fuzzer = new RequestFuzzer(Seed);
         List<FuzzCase> cases = targets.SelectMany(fuzzer.Cases).ToList();
@@ -99,9 +99,9 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
     }
 
     /// <summary>A meter of each kind the endpoints use, a customer, a plan with a price, a subscription that has one ended
-    /// period and the current one, quotas, and a draft invoice of the ended period: mutated bodies then reach the checks
-    /// behind "not found".</summary>
-    private static async Task<string> SetUpCatalogAsync(HttpClient client, string subject, DateTimeOffset started)
+    /// period and the current one, quotas, a draft invoice of the ended period and a webhook endpoint: mutated bodies then
+    /// reach the checks behind "not found".</summary>
+    private static async Task<(string InvoiceId, string EndpointId)> SetUpCatalogAsync(HttpClient client, string subject, DateTimeOffset started)
     {
         async Task Expect(int status, string method, string path, string json)
         {
@@ -125,10 +125,15 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
         await Expect(200, "PUT", $"/v1/subscriptions/{Subscription}/quotas/{QuotaMeter}", """{"limit":"100","period":"none"}""");
         (int status, JsonElement invoice) = await client.PostRawAsync("/v1/invoices", $$"""{"subscription_id":"{{Subscription}}","period_start":"{{Iso(started)}}"}""");
         Assert.True(status == 201, invoice.ToString());
-        return invoice.Str("id");
+        (status, JsonElement endpoint) = await client.PostRawAsync("/v1/webhook-endpoints", $$"""{"url":"{{WebhookUrl}}","events":["credits.low"]}""");
+        Assert.True(status == 201, endpoint.ToString());
+        return (invoice.Str("id"), endpoint.GetProperty("endpoint").Str("id"));
     }
 
-    private static FuzzTarget[] Targets(string tenant, string subject, DateTimeOffset started, DateTimeOffset now, string invoiceId)
+    /// <summary>A public address (TEST-NET-3) that passes the URL rule without a name to resolve; nothing listens there.</summary>
+    private const string WebhookUrl = "https://203.0.113.10/fuzz";
+
+    private static FuzzTarget[] Targets(string tenant, string subject, DateTimeOffset started, DateTimeOffset now, string invoiceId, string endpointId)
     {
         var none = new Dictionary<string, string>();
         int day = 0;
@@ -159,7 +164,7 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
             new("PUT /v1/subscriptions/{id}/quotas/{meter}", HttpMethod.Put, "/v1/subscriptions/{id}/quotas/{meter}", subscriptionQuota,
             [
                 _ => Json("""{"limit":"100","period":"none","overflow":"block","refill":{"amount":"10","interval":"day"}}"""),
-                _ => Json("""{"limit":5000,"period":"hour","overflow":"allow_overage"}"""),
+                _ => Json("""{"limit":5000,"period":"hour","overflow":"allow_overage","thresholds":[25,75.5,100]}"""),
             ]),
             new("PATCH /v1/subscriptions/{id}/quotas/{meter}", HttpMethod.Patch, "/v1/subscriptions/{id}/quotas/{meter}",
                 new Dictionary<string, string> { ["id"] = Subscription, ["meter"] = Meter },
@@ -200,6 +205,10 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
                 Query: [("from", Iso(now.AddHours(-2))), ("to", Iso(now.AddHours(-1))), ("windowSize", "HOUR"), ("groupBy", "model"), ("filterGroupBy[model]", "gpt-4")]),
             new("POST /lago/api/v1/events", HttpMethod.Post, "/lago/api/v1/events", none, [k => Json("{\"event\":" + LagoEvent(k) + "}")]),
             new("POST /lago/api/v1/events/batch", HttpMethod.Post, "/lago/api/v1/events/batch", none, [k => Json("{\"events\":[" + LagoEvent(k + "-0") + "," + LagoEvent(k + "-1") + "]}")]),
+            new("POST /v1/webhook-endpoints", HttpMethod.Post, "/v1/webhook-endpoints", none,
+                [k => Json($$"""{"url":"{{WebhookUrl}}/{{k}}","events":["credits.low","rerating.completed"],"description":"fuzz {{k}}"}""")]),
+            new("PATCH /v1/webhook-endpoints/{id}", HttpMethod.Patch, "/v1/webhook-endpoints/{id}", new Dictionary<string, string> { ["id"] = endpointId },
+                [k => Json($$"""{"url":"{{WebhookUrl}}/{{k}}","events":["credits.low"],"description":"fuzz {{k}}","enabled":true}""")]),
         ];
     }
 

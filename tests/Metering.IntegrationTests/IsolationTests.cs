@@ -55,6 +55,10 @@ public sealed partial class IsolationTests(AppFixture app)
         new("Lago event on a subscription", "POST", "/lago/api/v1/events", """{"event":{"transaction_id":"iso-{fresh}","external_subscription_id":"{subscription}","code":"{meter}","properties":{"tokens":1}}}""", Code: "subscription_not_found"),
         new("Lago batch on a subscription", "POST", "/lago/api/v1/events/batch", """{"events":[{"transaction_id":"iso-{fresh}","external_subscription_id":"{subscription}","code":"{meter}","properties":{"tokens":1}}]}""", Status: 422, Code: "validation_errors"),
         new("Lago current usage", "GET", "/lago/api/v1/customers/{customer}/current_usage?external_subscription_id={subscription}", Code: "customer_not_found"),
+        new("webhook endpoint", "GET", "/v1/webhook-endpoints/{webhook_endpoint}"),
+        new("webhook endpoint update", "PATCH", "/v1/webhook-endpoints/{webhook_endpoint}", """{"description":"taken"}"""),
+        new("webhook secret rotation", "POST", "/v1/webhook-endpoints/{webhook_endpoint}/rotate-secret"),
+        new("webhook endpoint delete", "DELETE", "/v1/webhook-endpoints/{webhook_endpoint}"),
     ];
 
     private static readonly ListCase[] s_lists =
@@ -68,6 +72,8 @@ public sealed partial class IsolationTests(AppFixture app)
         new("signing keys", "/v1/signing-keys"),
         new("API keys", "/v1/api-keys"),
         new("OpenMeter meters", "/api/v1/meters"),
+        new("webhook endpoints", "/v1/webhook-endpoints"),
+        new("webhook deliveries of the other tenant's endpoint", "/v1/webhook-deliveries?endpoint_id={other:webhook_endpoint}", ShowsOwn: false),
     ];
 
     [Fact]
@@ -180,6 +186,7 @@ public sealed partial class IsolationTests(AppFixture app)
         ids["job"] = (await Create("/v1/rerating-jobs", $$"""{"customer_ids":["{customer}"],"from":"{{Iso(started)}}","to":"{{Iso(now)}}"}""", 202)).Str("id");
         ids["signing_key"] = (await Create("/v1/signing-keys", $$$"""{"id":"iso_{{{marker}}}_signing","algorithm":"hmac-sha256","subjects":["{subject}"]}""")).Str("id");
         ids["api_key"] = (await Create("/v1/api-keys", $$$"""{"scopes":["read"],"description":"iso {{{marker}}}"}""")).Str("id");
+        ids["webhook_endpoint"] = (await Create("/v1/webhook-endpoints", $$$"""{"url":"https://203.0.113.10/{{{marker}}}","events":["credits.low"]}""")).GetProperty("endpoint").Str("id");
         return ids;
     }
 
@@ -200,6 +207,7 @@ public sealed partial class IsolationTests(AppFixture app)
             ["job"] = Guid.NewGuid().ToString(),
             ["signing_key"] = $"iso_{marker}_signing",
             ["api_key"] = Guid.NewGuid().ToString(),
+            ["webhook_endpoint"] = Guid.NewGuid().ToString(),
         };
     }
 

@@ -65,6 +65,8 @@ public sealed record ApiError(int Status, string Code, string Detail, IReadOnlyD
         public const string ReratingInProgress = "RERATING_IN_PROGRESS";
         public const string Internal = "INTERNAL";
         public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
+        public const string WebhookUrlRefused = "WEBHOOK_URL_REFUSED";
+        public const string WebhookDeliveryDelivered = "WEBHOOK_DELIVERY_DELIVERED";
     }
 }
 
@@ -102,6 +104,8 @@ public static class Problems
         [ApiError.Codes.AmountOutOfRange] = "Amount out of range",
         [ApiError.Codes.Internal] = "Internal error",
         [ApiError.Codes.UnsupportedMediaType] = "Unsupported media type",
+        [ApiError.Codes.WebhookUrlRefused] = "Webhook URL refused",
+        [ApiError.Codes.WebhookDeliveryDelivered] = "Webhook delivery already delivered",
     };
 
     /// <summary>Every problem code with its title (the OpenAPI document lists them).</summary>

@@ -7,6 +7,7 @@ using Metering.Runtime;
 using Metering.Silo.ApiKeys;
 using Metering.Silo.Events;
 using Metering.Silo.Hosting;
+using Metering.Silo.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Metering.Gateway.Operations;
@@ -48,7 +49,8 @@ public static class OperationsApi
             silo.Options.SiloId));
     }
 
-    private static ContentHttpResult Metrics(Metering.Runtime.Silo silo, PostgresEventLog log, GatewayMetrics metrics)
+    private static async Task<ContentHttpResult> Metrics(Metering.Runtime.Silo silo, PostgresEventLog log, GatewayMetrics metrics, WebhookMetrics webhooks,
+        WebhookDeliveryStore deliveries, [FromKeyedServices(WebhookClock.Key)] TimeProvider clock, CancellationToken ct)
     {
         var text = new StringBuilder();
         Metric(text, "metering_events_total", "counter", "Events answered, by HTTP status.", metrics.EventsByStatus.Select(p => ($"status=\"{p.Key}\"", (double)p.Value)));
@@ -60,7 +62,33 @@ public static class OperationsApi
         (long forwarded, long retried) = silo.Forwarder.Counts;
         Metric(text, "metering_grain_calls_forwarded_total", "counter", "Grain calls sent to the silo that owns the grain.", [("", forwarded)]);
         Metric(text, "metering_grain_calls_retried_total", "counter", "Forwarded grain calls sent again after a refusal or an owner change.", [("", retried)]);
+        WebhookMetricsText(text, webhooks, await deliveries.StatsAsync(ct), clock.GetUtcNow());
         return TypedResults.Text(text.ToString(), "text/plain; version=0.0.4");
+    }
+
+    /// <summary>Webhooks: this silo's attempts by outcome and their latency; the outbox (cluster-wide, from PostgreSQL): its
+    /// depth, the age of its oldest pending delivery, the dead-letter queue, and endpoints counted by breaker state (no
+    /// endpoint URL or id as a label, so the series stay few).</summary>
+    private static void WebhookMetricsText(StringBuilder text, WebhookMetrics webhooks, WebhookStats stats, DateTimeOffset now)
+    {
+        Metric(text, "metering_webhook_deliveries_total", "counter", "Webhook delivery attempts by outcome (delivered, retrying, dead_lettered, fenced).",
+            webhooks.Outcomes.Select(o => ($"outcome=\"{o.Outcome.ToWire()}\"", (double)o.Count)));
+        (IReadOnlyList<long> cumulative, long count, double sum) = webhooks.Latency;
+        text.Append("# HELP metering_webhook_delivery_seconds Latency of webhook delivery attempts.\n# TYPE metering_webhook_delivery_seconds histogram\n");
+        for (int i = 0; i < cumulative.Count; i++)
+        {
+            string le = i < WebhookMetrics.Buckets.Length ? WebhookMetrics.Buckets[i].ToString(CultureInfo.InvariantCulture) : "+Inf";
+            text.Append("metering_webhook_delivery_seconds_bucket{le=\"").Append(le).Append("\"} ").Append(cumulative[i].ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        text.Append("metering_webhook_delivery_seconds_sum ").Append(sum.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        text.Append("metering_webhook_delivery_seconds_count ").Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        Metric(text, "metering_webhook_outbox_depth", "gauge", "Webhook deliveries pending (all silos).", [("", stats.Pending)]);
+        double age = stats.OldestPending is { } oldest ? Math.Max((now - oldest).TotalSeconds, 0) : 0;
+        Metric(text, "metering_webhook_outbox_oldest_age_seconds", "gauge", "Age of the oldest pending webhook delivery.", [("", age)]);
+        Metric(text, "metering_webhook_dead_letters", "gauge", "Webhook deliveries in the dead-letter queue.", [("", stats.DeadLettered)]);
+        Metric(text, "metering_webhook_endpoints", "gauge", "Webhook endpoints by circuit breaker state.",
+            stats.EndpointsByBreaker.Select(b => ($"breaker=\"{b.Key}\"", (double)b.Value)));
     }
 
     private static void Metric(StringBuilder text, string name, string type, string help, IEnumerable<(string Labels, double Value)> samples)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Metering.Gateway.Infrastructure;
 using Metering.Grains;
 using Metering.Grains.Catalog;

@@ -135,14 +135,14 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
         }
 
         DateTimeOffset at = time.GetUtcNow();
+        Invoice finalized = invoice with { Status = InvoiceStatus.Finalized, FinalizedAt = at };
         // Frozen only while the silo that closed the period still owns the subscription's partition; if it moved (or this
         // silo was paused past its lease meanwhile), the finalize starts again from what is stored, through the new owner.
-        if (!await store.SetStatusAsync(tenant, id, InvoiceStatus.Finalized, [InvoiceStatus.Draft, InvoiceStatus.Finalizing], at, ct, fence).ConfigureAwait(false))
+        if (!await store.SetStatusAsync(tenant, id, InvoiceStatus.Finalized, [InvoiceStatus.Draft, InvoiceStatus.Finalizing], at, ct, fence, finalized).ConfigureAwait(false))
         {
             return await FinalizeAsync(tenant, id, ct).ConfigureAwait(false);
         }
 
-        Invoice finalized = invoice with { Status = InvoiceStatus.Finalized, FinalizedAt = at };
         Record(tenant, "invoice.finalized", finalized);
         return new InvoiceOutcome(finalized);
     }
@@ -159,7 +159,8 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
         }
 
         DateTimeOffset at = time.GetUtcNow();
-        if (!await store.SetStatusAsync(tenant, id, InvoiceStatus.Voided, [InvoiceStatus.Draft, InvoiceStatus.Finalizing, InvoiceStatus.Finalized], at, ct).ConfigureAwait(false))
+        Invoice voided = invoice with { Status = InvoiceStatus.Voided, VoidedAt = at };
+        if (!await store.SetStatusAsync(tenant, id, InvoiceStatus.Voided, [InvoiceStatus.Draft, InvoiceStatus.Finalizing, InvoiceStatus.Finalized], at, ct, after: voided).ConfigureAwait(false))
         {
             return await VoidAsync(tenant, id, ct).ConfigureAwait(false);
         }
@@ -170,7 +171,6 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
             await grains.GetGrain<ISubscriptionGrain>(SubscriptionKey.Of(tenant, invoice.SubscriptionId)).ReloadClosedPeriodsAsync().ConfigureAwait(false);
         }
 
-        Invoice voided = invoice with { Status = InvoiceStatus.Voided, VoidedAt = at };
         Record(tenant, "invoice.voided", voided);
         return new InvoiceOutcome(voided);
     }
