@@ -36,6 +36,7 @@ public static class GatewayExtensions
 
     public static WebApplication MapMeteringApi(this WebApplication app)
     {
+        app.UseRequestTiming();
         app.UseExceptionHandler(error => error.Run(async context =>
         {
             await Problem(context.Features.Get<IExceptionHandlerFeature>()?.Error).ToResult().ExecuteAsync(context);

@@ -1,4 +1,5 @@
 using Metering.Gateway.Infrastructure;
+using Metering.Gateway.Operations;
 using Metering.Grains;
 using Metering.Grains.Catalog;
 using Metering.Grains.Quotas;
@@ -126,7 +127,7 @@ public static class QuotasApi
             : ApiError.Invalid("period", $"The quota on '{meter}' has period {view.Definition.Period.ToWire()}; only credits (period none) are adjusted.").ToResult();
     }
 
-    private static async Task<IResult> Check(HttpContext http, CatalogStore catalog, IGrainFactory grains, CancellationToken ct)
+    private static async Task<IResult> Check(HttpContext http, CatalogStore catalog, IGrainFactory grains, GatewayMetrics metrics, CancellationToken ct)
     {
         IQueryCollection q = http.Request.Query;
         string? subject = q["subject"];
@@ -161,6 +162,8 @@ public static class QuotasApi
             return NoQuota(subscription, meter).ToResult();
         }
 
+        metrics.CountCheck(view.Allowed);
+
         return TypedResults.Json(new
         {
             decision = view.Allowed ? "allow" : "deny",
@@ -173,7 +176,7 @@ public static class QuotasApi
         }, Wire.Compact);
     }
 
-    private static async Task<IResult> Consume(HttpContext http, CatalogStore catalog, IGrainFactory grains, CancellationToken ct)
+    private static async Task<IResult> Consume(HttpContext http, CatalogStore catalog, IGrainFactory grains, GatewayMetrics metrics, CancellationToken ct)
     {
         (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
         if (body is null)
@@ -219,6 +222,7 @@ public static class QuotasApi
         }
 
         ConsumeResult result = await grains.GetGrain<IQuotaGrain>(QuotaKey.Of(tenant, subscription, meterCode!)).ConsumeAsync(new ConsumeRequest(subject!, amount, idempotencyKey));
+        metrics.CountConsume(result.Status);
         return result.Status switch
         {
             ConsumeStatus.Allowed => TypedResults.Json(new { allowed = true, quota_remaining = Wire.Decimal(result.Remaining), overage = Wire.Decimal(result.Overage) }, Wire.Compact),
