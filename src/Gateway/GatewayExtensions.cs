@@ -2,6 +2,7 @@ using Metering.Gateway.ApiKeys;
 using Metering.Gateway.Audit;
 using Metering.Gateway.Billing;
 using Metering.Gateway.Catalog;
+using Metering.Gateway.Dashboard;
 using Metering.Gateway.Events;
 using Metering.Gateway.Infrastructure;
 using Metering.Gateway.Operations;
@@ -28,6 +29,9 @@ public static class GatewayExtensions
         builder.Services.AddMeteringSilo(builder.Configuration);
         builder.Services.AddHostedService<BootstrapService>();
         builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddSingleton<TrafficSampler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TrafficSampler>());
+        builder.Services.AddSingleton<SubscriptionOverview>();
         builder.Services.AddSingleton<SignatureCheck>();
         builder.Services.AddSingleton<EventIngestor>();
         builder.Services.AddRateLimits(builder.Configuration);
@@ -53,6 +57,7 @@ public static class GatewayExtensions
         app.MapInvoicesApi();
         app.MapSigningKeysApi();
         app.MapOperationsApi();
+        app.MapDashboardApi();
         app.MapApiKeysApi();
         app.MapSettingsApi();
         app.MapSiloEndpoints();

@@ -48,6 +48,7 @@ public sealed partial class IsolationTests(AppFixture app)
         new("signing key", "GET", "/v1/signing-keys/{signing_key}"),
         new("signing key revoke", "POST", "/v1/signing-keys/{signing_key}/revoke"),
         new("API key revoke", "DELETE", "/v1/api-keys/{api_key}"),
+        new("subscription's dashboard view", "GET", "/v1/dashboard/subscriptions/{subscription}"),
     ];
 
     private static readonly ListCase[] s_lists =
@@ -60,6 +61,8 @@ public sealed partial class IsolationTests(AppFixture app)
         new("audit events of one action", "/v1/audit-events?action=invoice.created"),
         new("signing keys", "/v1/signing-keys"),
         new("API keys", "/v1/api-keys"),
+        new("dashboard's hottest grains", "/v1/dashboard/grains"),
+        new("dashboard's billing runs and re-rating jobs", "/v1/dashboard/jobs"),
     ];
 
     [Fact]

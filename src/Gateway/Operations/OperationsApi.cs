@@ -37,7 +37,8 @@ public static class OperationsApi
         return TypedResults.Json(body, Wire.Json, statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static async Task<IResult> Cluster(Metering.Runtime.Silo silo, CancellationToken ct)
+    /// <summary>The silos of the cluster (also the dashboard's cluster view).</summary>
+    internal static async Task<IResult> Cluster(Metering.Runtime.Silo silo, TimeProvider time, CancellationToken ct)
     {
         IReadOnlyList<SiloInfo> silos = await silo.Membership.ListAsync(ct);
         return TypedResults.Json(new
@@ -54,6 +55,7 @@ public static class OperationsApi
             }),
             partitions = silo.Options.Partitions,
             self = silo.Options.SiloId,
+            now = Wire.Time(time.GetUtcNow()),
         }, Wire.Json);
     }
 

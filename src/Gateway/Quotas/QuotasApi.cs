@@ -246,7 +246,7 @@ public static class QuotasApi
 
     private static ApiError NoQuota(string subscriptionId, string meter) => ApiError.NotFound($"A quota on meter '{meter}' for subscription '{subscriptionId}'");
 
-    private static object QuotaJson(string subscriptionId, QuotaView view) => new
+    internal static object QuotaJson(string subscriptionId, QuotaView view) => new
     {
         subscription_id = subscriptionId,
         meter = view.Meter,

@@ -141,7 +141,7 @@ public static class UsageApi
         return ok;
     }
 
-    private static object UsageJson(UsageResult r) => new Dictionary<string, object?>
+    internal static object UsageJson(UsageResult r) => new Dictionary<string, object?>
     {
         ["meter"] = r.Meter,
         ["aggregation"] = r.Aggregation.ToWire(),

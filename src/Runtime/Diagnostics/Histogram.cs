@@ -66,6 +66,17 @@ public sealed record HistogramSnapshot(IReadOnlyList<double> Bounds, IReadOnlyLi
 {
     public long Count => Cumulative[^1];
 
+    /// <summary>What was observed between <paramref name="earlier"/> and this reading of the same histogram.</summary>
+    public HistogramSnapshot Minus(HistogramSnapshot earlier)
+        => new(Bounds, [.. Cumulative.Select((c, i) => c - earlier.Cumulative[i])], Sum - earlier.Sum);
+
+    /// <summary>Two histograms with the same bounds as one.</summary>
+    public HistogramSnapshot Plus(HistogramSnapshot other)
+        => new(Bounds, [.. Cumulative.Select((c, i) => c + other.Cumulative[i])], Sum + other.Sum);
+
+    /// <summary>A histogram with no observations.</summary>
+    public static HistogramSnapshot Empty(IReadOnlyList<double> bounds) => new(bounds, new long[bounds.Count + 1], 0);
+
     /// <summary>The q-quantile (0..1) by linear interpolation inside its bucket, as Prometheus' histogram_quantile does;
     /// null without observations. A quantile in the +Inf bucket is reported as the highest bound.</summary>
     public double? Quantile(double q)
