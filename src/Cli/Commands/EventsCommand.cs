@@ -61,15 +61,19 @@ public static class EventsCommand
             c.Cli.Console.WriteLine($"{file.Events.Count} events in {batches.Count} batches; {file.Events.Count - toSend} acknowledged by an earlier run; sending {toSend}.");
         }
 
-        Outcome outcome = await c.Cli.Console.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new EventRateColumn(), new RemainingTimeColumn(), new ElapsedTimeColumn())
-            .StartAsync(async progress =>
-            {
-                ProgressTask task = progress.AddTask("events", maxValue: Math.Max(toSend, 1));
-                Outcome result = await SendBatchesAsync(api, batches, todo, journal, options.Concurrency, task, ct);
-                task.StopTask();
-                return result with { Earlier = earlier };
-            });
+        // With --json, stdout holds the summary only: no progress bar.
+        Outcome outcome = c.Json(parse)
+            ? await SendBatchesAsync(api, batches, todo, journal, options.Concurrency, _ => { }, ct)
+            : await c.Cli.Console.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new EventRateColumn(), new RemainingTimeColumn(), new ElapsedTimeColumn())
+                .StartAsync(async progress =>
+                {
+                    ProgressTask task = progress.AddTask("events", maxValue: Math.Max(toSend, 1));
+                    Outcome result = await SendBatchesAsync(api, batches, todo, journal, options.Concurrency, n => task.Increment(n), ct);
+                    task.StopTask();
+                    return result;
+                });
+        outcome = outcome with { Earlier = earlier };
 
         Report(c, parse, outcome);
         SendTally all = outcome.Earlier.Plus(outcome.ThisRun);
@@ -79,7 +83,7 @@ public static class EventsCommand
             : ExitCodes.Ok;
     }
 
-    private static async Task<Outcome> SendBatchesAsync(ApiClient api, List<JsonObject[]> batches, int[] todo, SendJournal journal, int concurrency, ProgressTask task, CancellationToken ct)
+    private static async Task<Outcome> SendBatchesAsync(ApiClient api, List<JsonObject[]> batches, int[] todo, SendJournal journal, int concurrency, Action<long> advance, CancellationToken ct)
     {
         var sender = new BatchSender(api);
         var gate = new Lock();
@@ -106,7 +110,7 @@ public static class EventsCommand
                     sent += batches[index].Length;
                 }
 
-                task.Increment(batches[index].Length);
+                advance(batches[index].Length);
             });
         }
         catch (OperationCanceledException) when (unavailable.IsCancellationRequested)
