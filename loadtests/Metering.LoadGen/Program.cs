@@ -6,7 +6,8 @@ using Metering.Client;
 // from each request's intended send time (no coordinated omission). Loopback only; bounded in count and time.
 //   dotnet run --project loadtests/Metering.LoadGen -- <url> <admin-key> <scenario: batch|single|check|consume> <rate/s> <seconds> [batch-size]
 //   (batch-es256 and single-es256: the same events, each signed with ES256 under the "required" policy; the signatures are
-//   made before the clock starts, so the generator's signing does not compete with the server)
+//   made before the clock starts, so the generator's signing does not compete with the server; batch-es256-whole: each batch
+//   signed once, as a whole, under the same policy)
 //   dotnet run --project loadtests/Metering.LoadGen -- <url> <admin-key> billing <subscriptions>
 //   dotnet run --project loadtests/Metering.LoadGen -- <url,url,...> <admin-key> matrix | forwarding <calls> | owner <tenant> <subscription>
 // With several URLs (silos of one cluster), requests go round-robin over them.
@@ -62,8 +63,10 @@ for (int s = 0; s < subscriptions; s++)
     await client.PostAsync("/v1/subscriptions", new { id = $"s{s}", customer_id = "c", plan = "p", subjects = new[] { $"agent:{s}" } });
 }
 
-bool signed = scenario.EndsWith("-es256", StringComparison.Ordinal);
-scenario = signed ? scenario[..^"-es256".Length] : scenario;
+string offeredScenario = scenario;
+bool wholeBatch = scenario == "batch-es256-whole";
+bool signed = wholeBatch || scenario.EndsWith("-es256", StringComparison.Ordinal);
+scenario = signed ? scenario[..scenario.IndexOf("-es256", StringComparison.Ordinal)] : scenario;
 using var signingKey = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
 if (signed)
 {
@@ -102,6 +105,18 @@ string SignedEvent(long n)
 string? now = null;
 string Now() => now ??= DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
 
+string TimedEvent(long n)
+    => $"{{\"idempotency_key\":\"{tenant}-{n}\",\"subject\":\"agent:{n % subscriptions}\",\"event_type\":\"llm_tokens\",\"timestamp\":\"{Now()}\",\"properties\":{{\"tokens\":{n % 1000},\"model\":\"m{n % 3}\"}}}}";
+
+// A batch signed once: the signature covers the exact bytes of its events array (BatchSigningInput).
+string WholeSignedBatch(long first, int count)
+{
+    string events = "[" + string.Join(',', Enumerable.Range(0, count).Select(i => TimedEvent(first + i))) + "]";
+    byte[] input = Metering.Grains.Signing.BatchSigningInput.Build(tenant, $"b{first}", Encoding.UTF8.GetBytes(events));
+    string value = System.Buffers.Text.Base64Url.EncodeToString(signingKey.SignData(input, System.Security.Cryptography.HashAlgorithmName.SHA256));
+    return $"{{\"events\":{events},\"signature\":{{\"key_id\":\"load\",\"algorithm\":\"es256\",\"value\":\"{value}\",\"nonce\":\"b{first}\"}}}}";
+}
+
 string[] presigned = [];
 string EventJson()
 {
@@ -109,12 +124,16 @@ string EventJson()
     return signed ? presigned[n - 1] : UnsignedEvent(n);
 }
 
+string[] presignedBatches = [];
+int batchesSent = -1;
+
 int perRequest = scenario == "batch" ? batchSize : 1;
 HttpRequestMessage NextRequest()
 {
     long n = Interlocked.Increment(ref sequence);
     return scenario switch
     {
+        "batch" when wholeBatch => Post("/v1/events/batch", presignedBatches[Interlocked.Increment(ref batchesSent)]),
         "batch" => Post("/v1/events/batch", "{\"events\":[" + string.Join(',', Enumerable.Range(0, perRequest).Select(_ => EventJson())) + "]}"),
         "check" => new HttpRequestMessage(HttpMethod.Get, $"/v1/quotas/check?subject=agent:{n % subscriptions}&meter=tokens&amount=1"),
         "consume" => Post("/v1/quotas/consume", $"{{\"subject\":\"agent:{n % subscriptions}\",\"meter\":\"tokens\",\"amount\":\"{(n % 50) + 1}\",\"idempotency_key\":\"{tenant}-c{n}\"}}"),
@@ -125,12 +144,17 @@ HttpRequestMessage NextRequest()
 static HttpRequestMessage Post(string path, string json) => new(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
 
 int total = (int)(rate * seconds);
-if (signed)
+if (wholeBatch)
+{
+    presignedBatches = [.. Enumerable.Range(0, total).Select(i => WholeSignedBatch((long)i * perRequest, perRequest))];
+}
+else if (signed)
 {
     presigned = [.. Enumerable.Range(1, (total * (scenario == "batch" ? batchSize : 1)) + total + 1).Select(n => SignedEvent(n))];
 }
 
 var latencies = new double[total];
+var outcomes = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(); // what every request (and each refused event of a batch) was answered
 int ok = 0, failed = 0;
 long eventsOk = 0;
 var clock = Stopwatch.StartNew();
@@ -153,6 +177,7 @@ for (int i = 0; i < total; i++)
             using HttpResponseMessage response = await spread[index % spread.Length].Http.SendAsync(request);
             string text = await response.Content.ReadAsStringAsync();
             latencies[index] = (clock.Elapsed.TotalSeconds - intended) * 1000;
+            RecordOutcomes(outcomes, (int)response.StatusCode, text);
             if ((int)response.StatusCode is 200 or 201 or 207 && (scenario != "consume" || text.Contains("\"allowed\":true", StringComparison.Ordinal)))
             {
                 Interlocked.Increment(ref ok);
@@ -163,8 +188,9 @@ for (int i = 0; i < total; i++)
                 Interlocked.Increment(ref failed);
             }
         }
-        catch (Exception)
+        catch (Exception e)
         {
+            outcomes.AddOrUpdate(e.GetType().Name, 1, (_, c) => c + 1);
             latencies[index] = (clock.Elapsed.TotalSeconds - intended) * 1000;
             Interlocked.Increment(ref failed);
         }
@@ -175,12 +201,33 @@ await Task.WhenAll(inFlight);
 double elapsed = clock.Elapsed.TotalSeconds;
 Array.Sort(latencies);
 double P(double q) => latencies[Math.Min(latencies.Length - 1, (int)(q * latencies.Length))];
-Console.WriteLine($"scenario={scenario}{(signed ? "-es256" : "")} rate={rate}/s duration={seconds}s requests={total} ok={ok} failed={failed}");
+Console.WriteLine($"scenario={offeredScenario} rate={rate}/s duration={seconds}s requests={total} ok={ok} failed={failed}");
 Console.WriteLine(scenario is "check" or "consume"
     ? $"{scenario} answered={eventsOk} in {elapsed:F1}s => {eventsOk / elapsed:F0} decisions/s"
     : $"events durable={eventsOk} in {elapsed:F1}s => {eventsOk / elapsed:F0} events/s");
 Console.WriteLine($"latency ms (from intended send): p50={P(0.50):F2} p90={P(0.90):F2} p99={P(0.99):F2} max={latencies[^1]:F2}");
+Console.WriteLine("answers: " + string.Join(", ", outcomes.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key}={o.Value}")));
 return failed == 0 ? 0 : 1;
+
+// Counts the answer's status, and for a batch answered 207 the code of each event it refused ("event:CODE (detail)").
+static void RecordOutcomes(System.Collections.Concurrent.ConcurrentDictionary<string, long> outcomes, int status, string text)
+{
+    outcomes.AddOrUpdate(status.ToString(System.Globalization.CultureInfo.InvariantCulture), 1, (_, c) => c + 1);
+    if (status != 207 || text.Contains("\"failed\":0", StringComparison.Ordinal))
+    {
+        return;
+    }
+
+    using var answer = System.Text.Json.JsonDocument.Parse(text);
+    foreach (System.Text.Json.JsonElement result in answer.RootElement.GetProperty("results").EnumerateArray())
+    {
+        if (result.TryGetProperty("code", out System.Text.Json.JsonElement code) && code.ValueKind == System.Text.Json.JsonValueKind.String)
+        {
+            string detail = result.TryGetProperty("detail", out System.Text.Json.JsonElement d) ? d.GetString() ?? "" : "";
+            outcomes.AddOrUpdate($"event:{code.GetString()} ({detail[..Math.Min(detail.Length, 120)]})", 1, (_, c) => c + 1);
+        }
+    }
+}
 
 static long CountSucceeded(string json)
 {

@@ -32,6 +32,9 @@ public static class GatewayExtensions
         builder.Services.AddSingleton<TrafficSampler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TrafficSampler>());
         builder.Services.AddSingleton<SubscriptionOverview>();
+        // Typed results (Ok<T>, Created<T>) write what Wire.Json writes: snake_case; the OpenAPI document follows the same options.
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = Wire.Json.PropertyNamingPolicy);
+        builder.Services.AddMeteringOpenApi();
         builder.Services.AddSingleton<SignatureCheck>();
         builder.Services.AddSingleton<EventIngestor>();
         builder.Services.AddRateLimits(builder.Configuration);
@@ -61,6 +64,7 @@ public static class GatewayExtensions
         app.MapApiKeysApi();
         app.MapSettingsApi();
         app.MapSiloEndpoints();
+        app.MapOpenApi(ApiDocument.Path);
         app.Lifetime.ApplicationStarted.Register(() => _ = AdvertiseAsync(app));
         return app;
     }
@@ -82,11 +86,11 @@ public static class GatewayExtensions
     /// for the partition: the request may be retried, and a write with the same idempotency key is applied once.</summary>
     private static ApiError Problem(Exception? exception) => exception switch
     {
-        BadHttpRequestException { StatusCode: 413 } => new ApiError(413, "PAYLOAD_TOO_LARGE", "The body is larger than 5 MiB."),
-        BadHttpRequestException bad => new ApiError(bad.StatusCode, "INVALID_REQUEST", bad.Message),
-        ClusterUnavailableException unavailable => new ApiError(503, "UNAVAILABLE", unavailable.Message + " Retry; a write with the same idempotency key is applied once."),
-        Npgsql.NpgsqlException { IsTransient: true } or TimeoutException => new ApiError(503, "UNAVAILABLE", "The database cannot be reached. Retry; a write with the same idempotency key is applied once."),
-        _ => new ApiError(500, "INTERNAL", "An unexpected error occurred; nothing was changed by this request unless it says otherwise."),
+        BadHttpRequestException { StatusCode: 413 } => new ApiError(413, ApiError.Codes.PayloadTooLarge, "The body is larger than 5 MiB."),
+        BadHttpRequestException bad => new ApiError(bad.StatusCode, ApiError.Codes.InvalidRequest, bad.Message),
+        ClusterUnavailableException unavailable => new ApiError(503, ApiError.Codes.Unavailable, unavailable.Message + " Retry; a write with the same idempotency key is applied once."),
+        Npgsql.NpgsqlException { IsTransient: true } or TimeoutException => new ApiError(503, ApiError.Codes.Unavailable, "The database cannot be reached. Retry; a write with the same idempotency key is applied once."),
+        _ => new ApiError(500, ApiError.Codes.Internal, "An unexpected error occurred; nothing was changed by this request unless it says otherwise."),
     };
 
     /// <summary>Errors the framework answers without a body (no endpoint at this path, or not with this method) are problems

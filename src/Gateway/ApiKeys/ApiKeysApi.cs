@@ -3,7 +3,6 @@ using Metering.Gateway.Infrastructure;
 using Metering.Grains.Audit;
 using Metering.Silo.ApiKeys;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Problem = Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<System.Collections.Generic.Dictionary<string, object?>>;
 
 namespace Metering.Gateway.ApiKeys;
 
@@ -26,31 +25,25 @@ public static class ApiKeysApi
         return app;
     }
 
-    private static async Task<Results<JsonHttpResult<CreatedApiKeyJson>, Problem>> Create(HttpContext http, ApiKeyStore store, IAuditLog audit, CancellationToken ct)
+    private static async Task<Results<Created<CreatedApiKeyJson>, ApiProblem>> Create(JsonRequest<CreateApiKeyRequest> body, HttpContext http, ApiKeyStore store,
+        IAuditLog audit, CancellationToken ct)
     {
-        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
-        if (body is null)
+        if (!body.TryGet(out CreateApiKeyRequest? request, out ApiProblem? problem))
         {
-            return error!.ToProblem();
-        }
-
-        CreateApiKeyRequest? request = CreateApiKeyRequest.Read(body, store.Now);
-        if (request is null)
-        {
-            return body.Error.ToProblem();
+            return problem;
         }
 
         IssuedApiKey issued = await store.CreateAsync(http.Tenant(), request.Scopes, request.Description, request.ExpiresAt, ct);
         Audit(audit, http, CreatedAction, issued.Key, issued.Key.CreatedAt);
-        return TypedResults.Json(CreatedApiKeyJson.Of(issued), Wire.Json, statusCode: StatusCodes.Status201Created);
+        return TypedResults.Created((string?)null, CreatedApiKeyJson.Of(issued));
     }
 
-    private static async Task<JsonHttpResult<ApiKeyList>> List(HttpContext http, ApiKeyStore store, CancellationToken ct)
-        => TypedResults.Json(new ApiKeyList((await store.ListAsync(http.Tenant(), ct)).Select(ApiKeyJson.Of).ToList()), Wire.Json);
+    private static async Task<Ok<ApiKeyList>> List(HttpContext http, ApiKeyStore store, CancellationToken ct)
+        => TypedResults.Ok(new ApiKeyList((await store.ListAsync(http.Tenant(), ct)).Select(ApiKeyJson.Of).ToList()));
 
     /// <summary>Revokes at once on this silo and within <see cref="ApiKeyOptions.CacheMaxAge"/> on the others (see
     /// <see cref="ApiKeyAuthenticator"/>). Revoking a revoked key answers it unchanged; another tenant's key is 404.</summary>
-    private static async Task<Results<JsonHttpResult<ApiKeyJson>, Problem>> Revoke(string id, HttpContext http, ApiKeyStore store, ApiKeyAuthenticator authenticator,
+    private static async Task<Results<Ok<ApiKeyJson>, ApiProblem>> Revoke(string id, HttpContext http, ApiKeyStore store, ApiKeyAuthenticator authenticator,
         IAuditLog audit, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out Guid keyId))
@@ -70,7 +63,7 @@ public static class ApiKeysApi
             Audit(audit, http, RevokedAction, key!, key!.RevokedAt!.Value);
         }
 
-        return TypedResults.Json(ApiKeyJson.Of(key!), Wire.Json);
+        return TypedResults.Ok(ApiKeyJson.Of(key!));
     }
 
     private static void Audit(IAuditLog audit, HttpContext http, string action, ApiKey key, DateTimeOffset at)

@@ -4,12 +4,14 @@ using Metering.Silo.ApiKeys;
 namespace Metering.Gateway.ApiKeys;
 
 /// <summary><c>POST /v1/api-keys</c>: <c>{"scopes":["ingest"],"expires_at"?: RFC 3339, "description"?}</c>.</summary>
-public sealed record CreateApiKeyRequest(ApiScopes Scopes, DateTimeOffset? ExpiresAt, string? Description)
+public sealed record CreateApiKeyRequest(ApiScopes Scopes, DateTimeOffset? ExpiresAt, string? Description) : IJsonRequest<CreateApiKeyRequest>
 {
     public const int MaxDescription = 255;
 
     /// <summary>The request, or the body's errors: scopes a non-empty list of ingest, read and manage (admin is the admin
     /// API's, never a tenant key's), an expiry in the future.</summary>
+    public static CreateApiKeyRequest? Read(JsonBody body, HttpContext http) => Read(body, http.RequestServices.GetRequiredService<ApiKeyStore>().Now);
+
     public static CreateApiKeyRequest? Read(JsonBody body, DateTimeOffset now)
     {
         string[]? names = body.StringArray("scopes", required: true, maxItems: 3, maxLength: 32);

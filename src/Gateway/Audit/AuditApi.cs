@@ -1,8 +1,8 @@
-using System.Text.Json;
 using Metering.Gateway.Infrastructure;
 using Metering.Grains.Audit;
 using Metering.Silo.ApiKeys;
 using Metering.Silo.Audit;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Metering.Gateway.Audit;
 
@@ -16,26 +16,16 @@ public static class AuditApi
         return app;
     }
 
-    private static async Task<IResult> List(HttpContext http, PostgresAuditLog audit, CancellationToken ct)
+    private static async Task<Results<Ok<ListJson<AuditEntryJson>>, ApiProblem>> List(HttpContext http, PostgresAuditLog audit, CancellationToken ct)
     {
         string? action = http.Request.Query["action"];
         int limit = 100;
         if (http.Request.Query.ContainsKey("limit") && (!int.TryParse(http.Request.Query["limit"], out limit) || limit is < 1 or > MaxLimit))
         {
-            return ApiError.Invalid("limit", $"'limit' must be 1 to {MaxLimit}.").ToResult();
+            return ApiError.Invalid("limit", $"'limit' must be 1 to {MaxLimit}.").ToProblem();
         }
 
         IReadOnlyList<AuditEntry> entries = await audit.QueryAsync(http.Tenant(), string.IsNullOrEmpty(action) ? null : action, limit, ct);
-        return TypedResults.Json(new
-        {
-            data = entries.Select(e => new
-            {
-                at = Wire.Time(e.At),
-                action = e.Action,
-                actor = e.Actor,
-                subject = e.Subject,
-                details = JsonSerializer.Deserialize<JsonElement>(e.DetailsJson),
-            }),
-        }, Wire.Json);
+        return TypedResults.Ok(new ListJson<AuditEntryJson>([.. entries.Select(AuditEntryJson.Of)]));
     }
 }

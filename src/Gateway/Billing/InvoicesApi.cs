@@ -1,9 +1,9 @@
-using System.Globalization;
 using Metering.Gateway.Infrastructure;
 using Metering.Grains;
 using Metering.Grains.Pricing;
 using Metering.Silo.ApiKeys;
 using Metering.Silo.Billing;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Metering.Gateway.Billing;
 
@@ -40,39 +40,32 @@ public static class InvoicesApi
         }
         catch (AmountOutOfRangeException ex)
         {
-            return new ApiError(422, ApiError.Codes.AmountOutOfRange, ex.Message).ToResult();
+            return new ApiError(422, ApiError.Codes.AmountOutOfRange, ex.Message).ToProblem();
         }
     }
 
-    private static async Task<IResult> Create(HttpContext http, InvoiceService service, CancellationToken ct)
+    private static async Task<Results<Created<InvoiceJson>, ApiProblem>> Create(JsonRequest<CreateInvoiceRequest> request, HttpContext http, InvoiceService service,
+        CancellationToken ct)
     {
-        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
-        if (body is null)
+        if (!request.TryGet(out CreateInvoiceRequest? r, out ApiProblem? problem))
         {
-            return error!.ToResult();
+            return problem;
         }
 
-        string? subscriptionId = body.String("subscription_id", true);
-        DateTimeOffset? periodStart = body.Time("period_start", false);
-        if (body.HasErrors)
-        {
-            return body.Error.ToResult();
-        }
-
-        InvoiceOutcome outcome = await service.CreateAsync(http.Tenant(), subscriptionId!, periodStart, ct);
-        return outcome.Invoice is { } invoice ? TypedResults.Json(InvoiceJson(invoice), Wire.Compact, statusCode: 201) : Problem(outcome);
+        InvoiceOutcome outcome = await service.CreateAsync(http.Tenant(), r.SubscriptionId, r.PeriodStart, ct);
+        return outcome.Invoice is { } invoice ? TypedResults.Created((string?)null, InvoiceJson.Of(invoice)) : Problem(outcome);
     }
 
-    private static Task<IResult> Get(string id, HttpContext http, InvoiceService service, CancellationToken ct)
-        => FindAsync(id, "Invoice", guid => service.GetAsync(http.Tenant(), guid, ct), InvoiceJson);
+    private static Task<Results<Ok<InvoiceJson>, ApiProblem>> Get(string id, HttpContext http, InvoiceService service, CancellationToken ct)
+        => FindAsync(id, "Invoice", guid => service.GetAsync(http.Tenant(), guid, ct), InvoiceJson.Of);
 
     /// <summary>Answers a GET by id: the entity's JSON, or 404 for an unknown (or malformed) id.</summary>
-    private static async Task<IResult> FindAsync<T>(string id, string what, Func<Guid, Task<T?>> find, Func<T, object> json) where T : class
+    private static async Task<Results<Ok<TJson>, ApiProblem>> FindAsync<T, TJson>(string id, string what, Func<Guid, Task<T?>> find, Func<T, TJson> json) where T : class
         => Guid.TryParse(id, out Guid guid) && await find(guid) is { } found
-            ? TypedResults.Json(json(found), Wire.Compact)
-            : ApiError.NotFound($"{what} '{id}'").ToResult();
+            ? TypedResults.Ok(json(found))
+            : ApiError.NotFound($"{what} '{id}'").ToProblem();
 
-    private static async Task<IResult> List(HttpContext http, BillingStore store, CancellationToken ct)
+    private static async Task<Results<Ok<ListJson<InvoiceJson>>, ApiProblem>> List(HttpContext http, BillingStore store, CancellationToken ct)
     {
         IQueryCollection q = http.Request.Query;
         string? statusText = q["status"];
@@ -81,7 +74,7 @@ public static class InvoicesApi
         {
             if (!WireName.TryParseWire(statusText, out InvoiceStatus parsed))
             {
-                return ApiError.Invalid("status", "'status' must be draft, finalized or voided.").ToResult();
+                return ApiError.Invalid("status", "'status' must be draft, finalized or voided.").ToProblem();
             }
 
             status = parsed;
@@ -89,137 +82,58 @@ public static class InvoicesApi
 
         string? subscription = q["subscription_id"];
         IReadOnlyList<Invoice> invoices = await store.InvoicesAsync(http.Tenant(), string.IsNullOrEmpty(subscription) ? null : subscription, status, 1000, ct);
-        return TypedResults.Json(new { data = invoices.Select(InvoiceJson) }, Wire.Compact);
+        return TypedResults.Ok(new ListJson<InvoiceJson>([.. invoices.Select(InvoiceJson.Of)]));
     }
 
-    private static async Task<IResult> Command(string id, HttpContext http, Func<string, Guid, CancellationToken, Task<InvoiceOutcome>> command, CancellationToken ct)
+    private static async Task<Results<Ok<InvoiceJson>, ApiProblem>> Command(string id, HttpContext http, Func<string, Guid, CancellationToken, Task<InvoiceOutcome>> command,
+        CancellationToken ct)
     {
         if (!Guid.TryParse(id, out Guid guid))
         {
-            return ApiError.NotFound($"Invoice '{id}'").ToResult();
+            return ApiError.NotFound($"Invoice '{id}'").ToProblem();
         }
 
         InvoiceOutcome outcome = await command(http.Tenant(), guid, ct);
-        return outcome.Invoice is { } invoice ? TypedResults.Json(InvoiceJson(invoice), Wire.Compact) : Problem(outcome);
+        return outcome.Invoice is { } invoice ? TypedResults.Ok(InvoiceJson.Of(invoice)) : Problem(outcome);
     }
 
-    private static async Task<IResult> StartRun(HttpContext http, BillingRunService runs, CancellationToken ct)
+    private static async Task<Results<Accepted<JobStartedJson>, ApiProblem>> StartRun(JsonRequest<StartBillingRunRequest> request, HttpContext http,
+        BillingRunService runs, CancellationToken ct)
     {
-        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
-        if (body is null)
+        if (!request.TryGet(out StartBillingRunRequest? r, out ApiProblem? problem))
         {
-            return error!.ToResult();
+            return problem;
         }
 
-        DateTimeOffset? before = body.Time("period_end_before", true);
-        if (body.HasErrors)
-        {
-            return body.Error.ToResult();
-        }
-
-        Guid id = await runs.StartAsync(http.Tenant(), before!.Value, ct);
-        return TypedResults.Json(new { id, status = "running" }, Wire.Json, statusCode: 202);
+        Guid id = await runs.StartAsync(http.Tenant(), r.PeriodEndBefore, ct);
+        return TypedResults.Accepted((string?)null, new JobStartedJson(id, "running"));
     }
 
-    private static Task<IResult> GetRun(string id, HttpContext http, BillingRunService runs, CancellationToken ct)
-        => FindAsync(id, "Billing run", guid => runs.GetAsync(http.Tenant(), guid, ct), run => new
-        {
-            id = run.Id,
-            period_end_before = Wire.Time(run.PeriodEndBefore),
-            status = run.Status,
-            total = run.Total,
-            done = run.Done,
-            failed = run.Failed,
-            created = run.Created,
-            created_at = Wire.Time(run.CreatedAt),
-            completed_at = Wire.Time(run.CompletedAt),
-        });
+    private static Task<Results<Ok<BillingRunJson>, ApiProblem>> GetRun(string id, HttpContext http, BillingRunService runs, CancellationToken ct)
+        => FindAsync(id, "Billing run", guid => runs.GetAsync(http.Tenant(), guid, ct), BillingRunJson.Of);
 
-    private static async Task<IResult> StartRerating(HttpContext http, ReratingService rerating, CancellationToken ct)
+    private static async Task<Results<Accepted<JobStartedJson>, ApiProblem>> StartRerating(JsonRequest<StartReratingRequest> request, HttpContext http,
+        ReratingService rerating, CancellationToken ct)
     {
-        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
-        if (body is null)
+        if (!request.TryGet(out StartReratingRequest? r, out ApiProblem? problem))
         {
-            return error!.ToResult();
+            return problem;
         }
 
-        string[]? customers = body.StringArray("customer_ids", true, 1000);
-        DateTimeOffset? from = body.Time("from", true);
-        DateTimeOffset? to = body.Time("to", true);
-        if (customers is { Length: 0 })
-        {
-            body.Fail("customer_ids", "'customer_ids' must name at least one customer.");
-        }
-
-        if (from is not null && to is not null && to <= from)
-        {
-            body.Fail("to", "'to' must be after 'from'.");
-        }
-
-        if (body.HasErrors)
-        {
-            return body.Error.ToResult();
-        }
-
-        (ReratingJob? job, Guid? conflict) = await rerating.StartAsync(http.Tenant(), customers!, from!.Value, to!.Value, ct);
+        (ReratingJob? job, Guid? conflict) = await rerating.StartAsync(http.Tenant(), r.CustomerIds, r.From, r.To, ct);
         return job is null
-            ? new ApiError(409, "RERATING_IN_PROGRESS", "A re-rating job overlapping these customers and range is pending or running.", null, new { job_id = conflict }).ToResult()
-            : TypedResults.Json(new { id = job.Id, status = job.Status }, Wire.Json, statusCode: 202);
+            ? new ApiError(409, ApiError.Codes.ReratingInProgress, "A re-rating job overlapping these customers and range is pending or running.", null, new { job_id = conflict }).ToProblem()
+            : TypedResults.Accepted((string?)null, new JobStartedJson(job.Id, job.Status));
     }
 
-    private static Task<IResult> GetRerating(string id, HttpContext http, ReratingService rerating, CancellationToken ct)
-        => FindAsync(id, "Re-rating job", guid => rerating.GetAsync(http.Tenant(), guid, ct), job => new
-        {
-            id = job.Id,
-            status = job.Status,
-            customer_ids = job.CustomerIds,
-            from = Wire.Time(job.From),
-            to = Wire.Time(job.To),
-            recomputed = job.Recomputed,
-            adjustments = job.Adjustments,
-            error = job.Error,
-            created_at = Wire.Time(job.CreatedAt),
-            completed_at = Wire.Time(job.CompletedAt),
-        });
+    private static Task<Results<Ok<ReratingJobJson>, ApiProblem>> GetRerating(string id, HttpContext http, ReratingService rerating, CancellationToken ct)
+        => FindAsync(id, "Re-rating job", guid => rerating.GetAsync(http.Tenant(), guid, ct), ReratingJobJson.Of);
 
-    private static IResult Problem(InvoiceOutcome outcome) => outcome.Code switch
+    private static ApiProblem Problem(InvoiceOutcome outcome) => outcome.Code switch
     {
-        "NOT_FOUND" => new ApiError(404, "NOT_FOUND", outcome.Detail!).ToResult(),
-        "INVALID_REQUEST" => ApiError.Invalid("period_start", outcome.Detail!).ToResult(),
-        "INVOICE_ALREADY_EXISTS" => new ApiError(409, "INVOICE_ALREADY_EXISTS", outcome.Detail!, null, new { invoice_id = outcome.ExistingId }).ToResult(),
-        _ => new ApiError(409, outcome.Code!, outcome.Detail!).ToResult(),
-    };
-
-    private static string Money(decimal amount, string currency)
-        => amount.ToString("F" + Grains.Pricing.Money.MinorUnits(currency).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-
-    public static object InvoiceJson(Invoice invoice) => new
-    {
-        id = invoice.Id,
-        kind = invoice.Kind,
-        adjusts = invoice.Adjusts,
-        subscription_id = invoice.SubscriptionId,
-        customer_id = invoice.CustomerId,
-        plan = invoice.PlanCode,
-        currency = invoice.Currency,
-        period_start = Wire.Time(invoice.PeriodStart),
-        period_end = Wire.Time(invoice.PeriodEnd),
-        status = invoice.Status.ToWire(),
-        line_items = invoice.Totals.Lines.Select(l => new
-        {
-            meter = l.Meter,
-            description = l.Description,
-            model = l.Model,
-            quantity = Wire.Decimal(l.Quantity),
-            amount = Money(l.Amount, invoice.Currency),
-            breakdown = l.Breakdown.Select(PricingApi.BreakdownJson),
-        }),
-        subtotal = Money(invoice.Totals.Subtotal, invoice.Currency),
-        tax_rate = Wire.Decimal(invoice.Totals.TaxRate),
-        tax = Money(invoice.Totals.Tax, invoice.Currency),
-        total = Money(invoice.Totals.Total, invoice.Currency),
-        created_at = Wire.Time(invoice.CreatedAt),
-        finalized_at = Wire.Time(invoice.FinalizedAt),
-        voided_at = Wire.Time(invoice.VoidedAt),
+        ApiError.Codes.NotFound => new ApiError(404, ApiError.Codes.NotFound, outcome.Detail!).ToProblem(),
+        ApiError.Codes.InvalidRequest => ApiError.Invalid("period_start", outcome.Detail!).ToProblem(),
+        ApiError.Codes.InvoiceAlreadyExists => new ApiError(409, ApiError.Codes.InvoiceAlreadyExists, outcome.Detail!, null, new { invoice_id = outcome.ExistingId }).ToProblem(),
+        _ => new ApiError(409, outcome.Code!, outcome.Detail!).ToProblem(),
     };
 }

@@ -7,6 +7,7 @@ using Metering.Grains.Pricing;
 using Metering.Silo.ApiKeys;
 using Metering.Silo.Billing;
 using Metering.Silo.Catalog;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Metering.Gateway.Billing;
 
@@ -23,100 +24,79 @@ public static class PricingApi
         return app;
     }
 
-    private static async Task<IResult> Preview(HttpContext http, CancellationToken ct)
+    private static Results<Ok<PreviewJson>, ApiProblem> Preview(JsonRequest<PreviewRequest> request)
     {
-        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
-        if (body is null)
+        if (!request.TryGet(out PreviewRequest? r, out ApiProblem? problem))
         {
-            return error!.ToResult();
-        }
-
-        PriceSpec? price = ReadPrice(body, out _);
-        decimal? quantity = body.Decimal("quantity", true, min: 0);
-        decimal events = body.Decimal("events", false, min: 0) ?? 0;
-        if (events != decimal.Truncate(events) || events > long.MaxValue)
-        {
-            body.Fail("events", $"'events' must be a whole number of at most {long.MaxValue}.");
-        }
-
-        if (body.HasErrors)
-        {
-            return body.Error.ToResult();
+            return problem;
         }
 
         Charge charge;
         try
         {
-            charge = ChargeModels.Price(price!, quantity!.Value, (long)events);
+            charge = ChargeModels.Price(r.Price, r.Quantity, r.Events);
         }
         catch (OverflowException)
         {
             // Decimal arithmetic throws only when a result is beyond ±79228162514264337593543950335.
-            return ApiError.Invalid("quantity", "The amount for this quantity is beyond the largest amount (79228162514264337593543950335).").ToResult();
+            return ApiError.Invalid("quantity", "The amount for this quantity is beyond the largest amount (79228162514264337593543950335).").ToProblem();
         }
 
-        return TypedResults.Json(new { amount = Wire.Decimal(charge.Amount), breakdown = charge.Breakdown.Select(BreakdownJson) }, Wire.Json);
+        return TypedResults.Ok(new PreviewJson(Wire.Decimal(charge.Amount), [.. charge.Breakdown.Select(BreakdownJson.Of)]));
     }
 
-    private static async Task<IResult> CreatePrice(string code, HttpContext http, CatalogStore catalog, BillingStore store, IAuditLog audit, CancellationToken ct)
+    private static async Task<Results<Created<PriceJson>, ApiProblem>> CreatePrice(string code, JsonRequest<CreatePriceRequest> request, HttpContext http,
+        CatalogStore catalog, BillingStore store, IAuditLog audit, CancellationToken ct)
     {
-        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
-        if (body is null)
+        if (!request.TryGet(out CreatePriceRequest? r, out ApiProblem? problem))
         {
-            return error!.ToResult();
-        }
-
-        string? meterCode = body.String("meter", true, 64);
-        PriceSpec? price = ReadPrice(body, out JsonElement properties);
-        DateTimeOffset? from = body.Time("effective_from", true);
-        DateTimeOffset? to = body.Time("effective_to", false);
-        if (from is not null && to is not null && to <= from)
-        {
-            body.Fail("effective_to", "'effective_to' must be after 'effective_from'.");
-        }
-
-        if (body.HasErrors)
-        {
-            return body.Error.ToResult();
+            return problem;
         }
 
         string tenant = http.Tenant();
         if (await catalog.GetPlanAsync(tenant, code, ct) is null)
         {
-            return ApiError.NotFound($"Plan '{code}'").ToResult();
+            return ApiError.NotFound($"Plan '{code}'").ToProblem();
         }
 
-        Meter? meter = (await catalog.GetMetersAsync(tenant, ct)).Find(meterCode!);
+        Meter? meter = (await catalog.GetMetersAsync(tenant, ct)).Find(r.Meter);
         if (meter is null)
         {
-            return ApiError.NotFound($"Meter '{meterCode}'").ToResult();
+            return ApiError.NotFound($"Meter '{r.Meter}'").ToProblem();
         }
 
-        var entry = new PriceEntry(Guid.NewGuid(), code, meter.Code, price!, properties.GetRawText(), from!.Value, to, catalog.Now);
+        var entry = new PriceEntry(Guid.NewGuid(), code, meter.Code, r.Price, r.Properties.GetRawText(), r.EffectiveFrom, r.EffectiveTo, catalog.Now);
         if (await store.InsertPriceAsync(tenant, entry, ct) == PriceInsert.Overlap)
         {
-            return new ApiError(409, "PRICE_OVERLAP", $"Plan '{code}' already has a price for meter '{meter.Code}' in force during part of this range.").ToResult();
+            return new ApiError(409, ApiError.Codes.PriceOverlap, $"Plan '{code}' already has a price for meter '{meter.Code}' in force during part of this range.").ToProblem();
         }
 
-        audit.Record(new AuditEntry(tenant, entry.CreatedAt, "price.created", "api", null,
-            JsonSerializer.Serialize(new { price_id = entry.Id, plan = code, meter = meter.Code, model = price!.Model.ToWire(), effective_from = from, effective_to = to })));
-        return TypedResults.Json(PriceJson(entry), Wire.Json, statusCode: 201);
+        audit.Record(new AuditEntry(tenant, entry.CreatedAt, "price.created", "api", null, JsonSerializer.Serialize(new
+        {
+            price_id = entry.Id,
+            plan = code,
+            meter = meter.Code,
+            model = r.Price.Model.ToWire(),
+            effective_from = r.EffectiveFrom,
+            effective_to = r.EffectiveTo,
+        })));
+        return TypedResults.Created((string?)null, PriceJson.Of(entry));
     }
 
-    private static async Task<IResult> ListPrices(string code, HttpContext http, CatalogStore catalog, BillingStore store, CancellationToken ct)
+    private static async Task<Results<Ok<ListJson<PriceJson>>, ApiProblem>> ListPrices(string code, HttpContext http, CatalogStore catalog, BillingStore store, CancellationToken ct)
     {
         string tenant = http.Tenant();
         if (await catalog.GetPlanAsync(tenant, code, ct) is null)
         {
-            return ApiError.NotFound($"Plan '{code}'").ToResult();
+            return ApiError.NotFound($"Plan '{code}'").ToProblem();
         }
 
-        return TypedResults.Json(new { data = (await store.PricesAsync(tenant, code, ct)).Select(PriceJson) }, Wire.Json);
+        return TypedResults.Ok(new ListJson<PriceJson>([.. (await store.PricesAsync(tenant, code, ct)).Select(PriceJson.Of)]));
     }
 
     /// <summary>The price the body's model and properties give (the properties as sent, to be stored), or null with the
     /// errors reported.</summary>
-    private static PriceSpec? ReadPrice(JsonBody body, out JsonElement properties)
+    internal static PriceSpec? ReadPrice(JsonBody body, out JsonElement properties)
     {
         properties = default;
         string? modelText = body.String("model", true, 32);
@@ -146,26 +126,4 @@ public static class PricingApi
 
         return price;
     }
-
-    private static object PriceJson(PriceEntry entry) => new
-    {
-        id = entry.Id,
-        plan = entry.PlanCode,
-        meter = entry.MeterCode,
-        model = entry.Price.Model.ToWire(),
-        properties = JsonSerializer.Deserialize<JsonElement>(entry.PropertiesJson),
-        effective_from = Wire.Time(entry.EffectiveFrom),
-        effective_to = Wire.Time(entry.EffectiveTo),
-        created_at = Wire.Time(entry.CreatedAt),
-    };
-
-    public static object BreakdownJson(ChargeLine line) => new
-    {
-        from = Wire.Decimal(line.From),
-        to = Wire.Decimal(line.To),
-        quantity = Wire.Decimal(line.Quantity),
-        unit_price = Wire.Decimal(line.UnitPrice),
-        flat_fee = Wire.Decimal(line.FlatFee),
-        amount = Wire.Decimal(line.Amount),
-    };
 }

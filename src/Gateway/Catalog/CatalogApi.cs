@@ -1,9 +1,9 @@
 using System.Text.RegularExpressions;
 using Metering.Gateway.Infrastructure;
-using Metering.Grains;
 using Metering.Grains.Catalog;
 using Metering.Silo.ApiKeys;
 using Metering.Silo.Catalog;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Metering.Gateway.Catalog;
 
@@ -29,224 +29,104 @@ public static partial class CatalogApi
     public static partial Regex EventTypePattern();
 
     [GeneratedRegex("^[a-z][a-z0-9_]{0,63}$")]
-    private static partial Regex MeterCodePattern();
+    public static partial Regex MeterCodePattern();
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$")]
-    private static partial Regex DotPathPattern();
+    public static partial Regex DotPathPattern();
 
     [GeneratedRegex("^[A-Z]{3}$")]
-    private static partial Regex CurrencyPattern();
+    public static partial Regex CurrencyPattern();
 
-    private static async Task<IResult> CreateMeter(HttpContext http, CatalogStore catalog, CancellationToken ct)
+    private static async Task<Results<Created<MeterJson>, ApiProblem>> CreateMeter(JsonRequest<CreateMeterRequest> request, HttpContext http, CatalogStore catalog, CancellationToken ct)
     {
-        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
-        if (body is null)
+        if (!request.TryGet(out CreateMeterRequest? r, out ApiProblem? problem))
         {
-            return error!.ToResult();
+            return problem;
         }
 
-        string? code = body.String("code", true, 64, MeterCodePattern().IsMatch, "'code' must match [a-z][a-z0-9_]{0,63}.");
-        string? eventType = body.String("event_type", true, 64, EventTypePattern().IsMatch, "'event_type' must match [a-z0-9_.:-]{1,64}.");
-        string? aggregationText = body.String("aggregation", true, 32);
-        string? valueProperty = body.String("value_property", false, 255, DotPathPattern().IsMatch, "'value_property' must be a dot path such as usage.input_tokens.");
-        string[] groupBy = body.StringArray("group_by", false, 16, 255) ?? [];
-        Aggregation aggregation = Aggregation.Count;
-        if (aggregationText is not null && !WireName.TryParseWire(aggregationText, out aggregation))
-        {
-            body.Fail("aggregation", "'aggregation' must be count, sum, unique_count, max, min or latest.");
-        }
-
-        if (aggregationText is not null && aggregation != Aggregation.Count && valueProperty is null)
-        {
-            body.Fail("value_property", "'value_property' is required for every aggregation but count.");
-        }
-
-        if (groupBy.Any(g => !DotPathPattern().IsMatch(g)) || groupBy.Distinct().Count() != groupBy.Length)
-        {
-            body.Fail("group_by", "'group_by' must hold distinct property paths.");
-        }
-
-        if (body.HasErrors)
-        {
-            return body.Error.ToResult();
-        }
-
-        var meter = new Meter(code!, eventType!, aggregation, aggregation == Aggregation.Count ? null : valueProperty, groupBy, catalog.Now);
+        var meter = new Meter(r.Code, r.EventType, r.Aggregation, r.ValueProperty, r.GroupBy, catalog.Now);
         return await catalog.CreateMeterAsync(http.Tenant(), meter, ct) == CreateResult.Created
-            ? TypedResults.Json(MeterJson(meter), Wire.Json, statusCode: 201)
-            : new ApiError(409, "ALREADY_EXISTS", $"Meter '{code}' exists.").ToResult();
+            ? TypedResults.Created((string?)null, MeterJson.Of(meter))
+            : new ApiError(409, ApiError.Codes.AlreadyExists, $"Meter '{r.Code}' exists.").ToProblem();
     }
 
-    private static async Task<IResult> ListMeters(HttpContext http, CatalogStore catalog, CancellationToken ct)
-        => TypedResults.Json(new { data = (await catalog.GetMetersAsync(http.Tenant(), ct)).Meters.Select(MeterJson) }, Wire.Json);
+    private static async Task<Ok<ListJson<MeterJson>>> ListMeters(HttpContext http, CatalogStore catalog, CancellationToken ct)
+        => TypedResults.Ok(new ListJson<MeterJson>([.. (await catalog.GetMetersAsync(http.Tenant(), ct)).Meters.Select(MeterJson.Of)]));
 
-    private static async Task<IResult> GetMeter(string code, HttpContext http, CatalogStore catalog, CancellationToken ct)
+    private static async Task<Results<Ok<MeterJson>, ApiProblem>> GetMeter(string code, HttpContext http, CatalogStore catalog, CancellationToken ct)
         => (await catalog.GetMetersAsync(http.Tenant(), ct)).Find(code) is { } meter
-            ? TypedResults.Json(MeterJson(meter), Wire.Json)
-            : ApiError.NotFound($"Meter '{code}'").ToResult();
+            ? TypedResults.Ok(MeterJson.Of(meter))
+            : ApiError.NotFound($"Meter '{code}'").ToProblem();
 
-    private static object MeterJson(Meter m) => new
+    private static async Task<Results<Created<CustomerJson>, ApiProblem>> CreateCustomer(JsonRequest<CreateCustomerRequest> request, HttpContext http, CatalogStore catalog, CancellationToken ct)
     {
-        code = m.Code,
-        event_type = m.EventType,
-        aggregation = m.Aggregation.ToWire(),
-        value_property = m.ValueProperty,
-        group_by = m.GroupBy,
-        created_at = Wire.Time(m.CreatedAt),
-    };
-
-    private static async Task<IResult> CreateCustomer(HttpContext http, CatalogStore catalog, CancellationToken ct)
-    {
-        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
-        if (body is null)
+        if (!request.TryGet(out CreateCustomerRequest? r, out ApiProblem? problem))
         {
-            return error!.ToResult();
+            return problem;
         }
 
-        string? id = body.String("id", true, 128, Wire.IsId, "'id' must be 1 to 128 letters, digits or _.:@-");
-        string? name = body.String("name", false, 255);
-        string? currency = body.String("currency", true, 3, CurrencyPattern().IsMatch, "'currency' must be an ISO 4217 code such as USD.");
-        decimal taxRate = body.Decimal("tax_rate", false, 0m) ?? 0m;
-        if (taxRate > 1m)
-        {
-            body.Fail("tax_rate", "'tax_rate' is a fraction between 0 and 1 (0.20 for 20%).");
-        }
-
-        if (body.HasErrors)
-        {
-            return body.Error.ToResult();
-        }
-
-        var customer = new Customer(id!, name ?? id!, currency!, taxRate, catalog.Now);
+        var customer = new Customer(r.Id, r.Name ?? r.Id, r.Currency, r.TaxRate, catalog.Now);
         return await catalog.CreateCustomerAsync(http.Tenant(), customer, ct) == CreateResult.Created
-            ? TypedResults.Json(CustomerJson(customer), Wire.Json, statusCode: 201)
-            : new ApiError(409, "ALREADY_EXISTS", $"Customer '{id}' exists.").ToResult();
+            ? TypedResults.Created((string?)null, CustomerJson.Of(customer))
+            : new ApiError(409, ApiError.Codes.AlreadyExists, $"Customer '{r.Id}' exists.").ToProblem();
     }
 
-    private static async Task<IResult> GetCustomer(string id, HttpContext http, CatalogStore catalog, CancellationToken ct)
+    private static async Task<Results<Ok<CustomerJson>, ApiProblem>> GetCustomer(string id, HttpContext http, CatalogStore catalog, CancellationToken ct)
         => await catalog.GetCustomerAsync(http.Tenant(), id, ct) is { } customer
-            ? TypedResults.Json(CustomerJson(customer), Wire.Json)
-            : ApiError.NotFound($"Customer '{id}'").ToResult();
+            ? TypedResults.Ok(CustomerJson.Of(customer))
+            : ApiError.NotFound($"Customer '{id}'").ToProblem();
 
-    private static object CustomerJson(Customer c) => new
+    private static async Task<Results<Created<PlanJson>, ApiProblem>> CreatePlan(JsonRequest<CreatePlanRequest> request, HttpContext http, CatalogStore catalog, CancellationToken ct)
     {
-        id = c.Id,
-        name = c.Name,
-        currency = c.Currency,
-        tax_rate = Wire.Decimal(c.TaxRate),
-        created_at = Wire.Time(c.CreatedAt),
-    };
-
-    private static async Task<IResult> CreatePlan(HttpContext http, CatalogStore catalog, CancellationToken ct)
-    {
-        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
-        if (body is null)
+        if (!request.TryGet(out CreatePlanRequest? r, out ApiProblem? problem))
         {
-            return error!.ToResult();
+            return problem;
         }
 
-        string? code = body.String("code", true, 128, Wire.IsId, "'code' must be 1 to 128 letters, digits or _.:@-");
-        string? currency = body.String("currency", true, 3, CurrencyPattern().IsMatch, "'currency' must be an ISO 4217 code such as USD.");
-        string? intervalText = body.String("interval", true, 16);
-        decimal fixedFee = body.Decimal("fixed_fee", false, 0m) ?? 0m;
-        BillingInterval interval = BillingInterval.Month;
-        if (intervalText is not null && !WireName.TryParseWire(intervalText, out interval))
-        {
-            body.Fail("interval", "'interval' must be day, week, month or year.");
-        }
-
-        if (body.HasErrors)
-        {
-            return body.Error.ToResult();
-        }
-
-        var plan = new Plan(code!, currency!, interval, fixedFee, catalog.Now);
+        var plan = new Plan(r.Code, r.Currency, r.Interval, r.FixedFee, catalog.Now);
         return await catalog.CreatePlanAsync(http.Tenant(), plan, ct) == CreateResult.Created
-            ? TypedResults.Json(PlanJson(plan), Wire.Json, statusCode: 201)
-            : new ApiError(409, "ALREADY_EXISTS", $"Plan '{code}' exists.").ToResult();
+            ? TypedResults.Created((string?)null, PlanJson.Of(plan))
+            : new ApiError(409, ApiError.Codes.AlreadyExists, $"Plan '{r.Code}' exists.").ToProblem();
     }
 
-    private static async Task<IResult> GetPlan(string code, HttpContext http, CatalogStore catalog, CancellationToken ct)
+    private static async Task<Results<Ok<PlanJson>, ApiProblem>> GetPlan(string code, HttpContext http, CatalogStore catalog, CancellationToken ct)
         => await catalog.GetPlanAsync(http.Tenant(), code, ct) is { } plan
-            ? TypedResults.Json(PlanJson(plan), Wire.Json)
-            : ApiError.NotFound($"Plan '{code}'").ToResult();
+            ? TypedResults.Ok(PlanJson.Of(plan))
+            : ApiError.NotFound($"Plan '{code}'").ToProblem();
 
-    private static object PlanJson(Plan p) => new
+    private static async Task<Results<Created<SubscriptionJson>, ApiProblem>> CreateSubscription(JsonRequest<CreateSubscriptionRequest> request, HttpContext http,
+        CatalogStore catalog, CancellationToken ct)
     {
-        code = p.Code,
-        currency = p.Currency,
-        interval = p.Interval.ToWire(),
-        fixed_fee = Wire.Decimal(p.FixedFee),
-        created_at = Wire.Time(p.CreatedAt),
-    };
-
-    private static async Task<IResult> CreateSubscription(HttpContext http, CatalogStore catalog, CancellationToken ct)
-    {
-        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
-        if (body is null)
+        if (!request.TryGet(out CreateSubscriptionRequest? r, out ApiProblem? problem))
         {
-            return error!.ToResult();
+            return problem;
         }
 
         string tenant = http.Tenant();
-        string? id = body.String("id", true, 128, Wire.IsId, "'id' must be 1 to 128 letters, digits or _.:@-");
-        string? customerId = body.String("customer_id", true, 128);
-        string? planCode = body.String("plan", true, 128);
-        DateTimeOffset startedAt = body.Time("started_at", false) ?? catalog.Now;
-        string[]? subjects = body.StringArray("subjects", true, 100, 255);
-        if (subjects is { Length: 0 })
-        {
-            body.Fail("subjects", "'subjects' must hold at least one subject.");
-        }
-
-        if (subjects is not null && subjects.Distinct(StringComparer.Ordinal).Count() != subjects.Length)
-        {
-            body.Fail("subjects", "'subjects' must be distinct.");
-        }
-
-        if (body.HasErrors)
-        {
-            return body.Error.ToResult();
-        }
-
-        Plan? plan = await catalog.GetPlanAsync(tenant, planCode!, ct);
+        Plan? plan = await catalog.GetPlanAsync(tenant, r.Plan, ct);
         if (plan is null)
         {
-            return ApiError.NotFound($"Plan '{planCode}'").ToResult();
+            return ApiError.NotFound($"Plan '{r.Plan}'").ToProblem();
         }
 
-        if (await catalog.GetCustomerAsync(tenant, customerId!, ct) is null)
+        if (await catalog.GetCustomerAsync(tenant, r.CustomerId, ct) is null)
         {
-            return ApiError.NotFound($"Customer '{customerId}'").ToResult();
+            return ApiError.NotFound($"Customer '{r.CustomerId}'").ToProblem();
         }
 
-        var subscription = new Subscription(id!, customerId!, plan.Code, plan.Interval, startedAt, subjects!, catalog.Now);
+        var subscription = new Subscription(r.Id, r.CustomerId, plan.Code, plan.Interval, r.StartedAt ?? catalog.Now, r.Subjects, catalog.Now);
         return await catalog.CreateSubscriptionAsync(tenant, subscription, ct) switch
         {
-            CreateResult.Created => TypedResults.Json(SubscriptionJson(subscription, catalog.Now), Wire.Json, statusCode: 201),
-            CreateResult.AlreadyExists => new ApiError(409, "ALREADY_EXISTS", $"Subscription '{id}' exists.").ToResult(),
-            CreateResult.Conflict => new ApiError(409, "ALREADY_EXISTS", "A subject already belongs to another subscription of this tenant.",
-                new Dictionary<string, string[]> { ["subjects"] = ["A subject already belongs to another subscription."] }).ToResult(),
-            _ => ApiError.NotFound("The customer or plan").ToResult(),
+            CreateResult.Created => TypedResults.Created((string?)null, SubscriptionJson.Of(subscription, catalog.Now)),
+            CreateResult.AlreadyExists => new ApiError(409, ApiError.Codes.AlreadyExists, $"Subscription '{r.Id}' exists.").ToProblem(),
+            CreateResult.Conflict => new ApiError(409, ApiError.Codes.AlreadyExists, "A subject already belongs to another subscription of this tenant.",
+                new Dictionary<string, string[]> { ["subjects"] = ["A subject already belongs to another subscription."] }).ToProblem(),
+            _ => ApiError.NotFound("The customer or plan").ToProblem(),
         };
     }
 
-    private static async Task<IResult> GetSubscription(string id, HttpContext http, CatalogStore catalog, CancellationToken ct)
+    private static async Task<Results<Ok<SubscriptionJson>, ApiProblem>> GetSubscription(string id, HttpContext http, CatalogStore catalog, CancellationToken ct)
         => await catalog.GetSubscriptionAsync(http.Tenant(), id, ct) is { } subscription
-            ? TypedResults.Json(SubscriptionJson(subscription, catalog.Now), Wire.Json)
-            : ApiError.NotFound($"Subscription '{id}'").ToResult();
-
-    private static object SubscriptionJson(Subscription s, DateTimeOffset now)
-    {
-        BillingPeriod period = s.PeriodAt(now);
-        return new
-        {
-            id = s.Id,
-            customer_id = s.CustomerId,
-            plan = s.PlanCode,
-            started_at = Wire.Time(s.StartedAt),
-            subjects = s.Subjects,
-            current_period = new { start = Wire.Time(period.Start), end = Wire.Time(period.End) },
-        };
-    }
+            ? TypedResults.Ok(SubscriptionJson.Of(subscription, catalog.Now))
+            : ApiError.NotFound($"Subscription '{id}'").ToProblem();
 }

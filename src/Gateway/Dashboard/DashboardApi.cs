@@ -39,105 +39,33 @@ public static class DashboardApi
 
     /// <summary>This node's traffic: the samples of the last minutes (rates, ingest p50/p99, commit sizes, denials, refusals
     /// by code) and the totals since start.</summary>
-    private static JsonHttpResult<object> Traffic(TrafficSampler sampler, Metering.Runtime.Silo silo)
-    {
-        IReadOnlyList<TrafficSample> samples = sampler.Samples;
-        TrafficTotals totals = sampler.Totals();
-        return TypedResults.Json<object>(new
-        {
-            silo = silo.Options.SiloId,
-            interval_seconds = TrafficSampler.Interval.TotalSeconds,
-            totals = new
-            {
-                at = Wire.Time(totals.At),
-                events_accepted = totals.EventsAccepted,
-                events_refused = totals.EventsRefused,
-                refused_by_code = totals.RefusedByCode,
-                consumes_allowed = totals.ConsumesAllowed,
-                consumes_denied = totals.ConsumesDenied,
-                checks = totals.Checks,
-                checks_denied = totals.ChecksDenied,
-                group_commits = totals.Commits,
-                events_written = totals.EventsWritten,
-                server_errors = totals.ServerErrors,
-            },
-            samples = samples.Select(s => new
-            {
-                at = Wire.Time(s.At),
-                ingest_rate = s.IngestRate,
-                refused_rate = s.RefusedRate,
-                ingest_p50_ms = s.IngestP50Ms,
-                ingest_p99_ms = s.IngestP99Ms,
-                consume_rate = s.ConsumeRate,
-                check_rate = s.CheckRate,
-                quota_denials = s.QuotaDenials,
-                commit_rate = s.CommitRate,
-                commit_size_avg = s.CommitSizeAvg,
-                server_errors = s.ServerErrors,
-                refused_by_code = s.RefusedByCode,
-            }),
-        }, Wire.Json);
-    }
+    private static Ok<TrafficJson> Traffic(TrafficSampler sampler, Metering.Runtime.Silo silo)
+        => TypedResults.Ok(new TrafficJson(silo.Options.SiloId, TrafficSampler.Interval.TotalSeconds, TrafficTotalsJson.Of(sampler.Totals()),
+            [.. sampler.Samples.Select(TrafficSampleJson.Of)]));
 
     /// <summary>The hottest grains of this node by calls; of one tenant when <paramref name="tenant"/> is set.</summary>
-    private static JsonHttpResult<object> Grains(Metering.Runtime.Silo silo, string? tenant)
+    private static Ok<HotGrainsJson> Grains(Metering.Runtime.Silo silo, string? tenant)
     {
         IReadOnlyList<ActivationCalls> hot = silo.HottestActivations(TopGrains, id => tenant is null || TenantOf(id) == tenant);
-        return TypedResults.Json<object>(new
-        {
-            silo = silo.Options.SiloId,
-            grains = hot.Select(g => new
-            {
-                type = g.Grain.Interface.Name,
-                key = g.Grain.Key,
-                tenant_id = TenantOf(g.Grain),
-                subscription_id = SubscriptionOf(g.Grain),
-                partition = g.Partition,
-                calls = g.Calls,
-            }),
-        }, Wire.Json);
+        return TypedResults.Ok(new HotGrainsJson(silo.Options.SiloId,
+            [.. hot.Select(g => new HotGrainJson(g.Grain.Interface.Name, g.Grain.Key, TenantOf(g.Grain), SubscriptionOf(g.Grain), g.Partition, g.Calls))]));
     }
 
-    private static async Task<JsonHttpResult<object>> JobsAsync(BillingRunService runs, ReratingService rerating, string? tenant, CancellationToken ct)
+    private static async Task<Ok<JobsJson>> JobsAsync(BillingRunService runs, ReratingService rerating, string? tenant, CancellationToken ct)
     {
         IReadOnlyList<(string Tenant, BillingRun Run)> billingRuns = await runs.ListAsync(tenant, LatestJobs, ct);
         IReadOnlyList<(string Tenant, ReratingJob Job)> jobs = await rerating.ListAsync(tenant, LatestJobs, ct);
-        return TypedResults.Json<object>(new
-        {
-            billing_runs = billingRuns.Select(r => new
-            {
-                tenant_id = r.Tenant,
-                id = r.Run.Id,
-                status = r.Run.Status,
-                period_end_before = Wire.Time(r.Run.PeriodEndBefore),
-                total = r.Run.Total,
-                done = r.Run.Done,
-                failed = r.Run.Failed,
-                created = r.Run.Created,
-                created_at = Wire.Time(r.Run.CreatedAt),
-                completed_at = Wire.Time(r.Run.CompletedAt),
-            }),
-            rerating_jobs = jobs.Select(j => new
-            {
-                tenant_id = j.Tenant,
-                id = j.Job.Id,
-                status = j.Job.Status,
-                customer_ids = j.Job.CustomerIds,
-                from = Wire.Time(j.Job.From),
-                to = Wire.Time(j.Job.To),
-                recomputed = j.Job.Recomputed,
-                adjustments = j.Job.Adjustments,
-                error = j.Job.Error,
-                created_at = Wire.Time(j.Job.CreatedAt),
-                completed_at = Wire.Time(j.Job.CompletedAt),
-            }),
-        }, Wire.Json);
+        return TypedResults.Ok(new JobsJson(
+            [.. billingRuns.Select(r => new BillingRunJson(r.Tenant, r.Run.Id, r.Run.Status, Wire.Time(r.Run.PeriodEndBefore), r.Run.Total, r.Run.Done, r.Run.Failed,
+                r.Run.Created, Wire.Time(r.Run.CreatedAt), Wire.Time(r.Run.CompletedAt)))],
+            [.. jobs.Select(j => new ReratingJobJson(j.Tenant, j.Job.Id, j.Job.Status, j.Job.CustomerIds, Wire.Time(j.Job.From), Wire.Time(j.Job.To), j.Job.Recomputed,
+                j.Job.Adjustments, j.Job.Error, Wire.Time(j.Job.CreatedAt), Wire.Time(j.Job.CompletedAt)))]));
     }
 
-    private static async Task<Results<JsonHttpResult<object>, JsonHttpResult<Dictionary<string, object?>>>> OverviewAsync(SubscriptionOverview overview, string tenant, string id, CancellationToken ct)
+    private static async Task<Results<Ok<SubscriptionOverviewJson>, ApiProblem>> OverviewAsync(SubscriptionOverview overview, string tenant, string id, CancellationToken ct)
     {
-        object? body = await overview.ReadAsync(tenant, id, ct);
-        return body is null ? ApiError.NotFound($"Subscription '{id}'").ToProblem() : TypedResults.Json(body, Wire.Json);
+        SubscriptionOverviewJson? body = await overview.ReadAsync(tenant, id, ct);
+        return body is null ? ApiError.NotFound($"Subscription '{id}'").ToProblem() : TypedResults.Ok(body);
     }
 
     /// <summary>Grain keys of the metering grains start with the tenant: "tenant/subscription" or "tenant/subscription#meter".</summary>

@@ -19,7 +19,7 @@ public sealed class SubscriptionOverview(CatalogStore catalog, UsageReader usage
 {
     public const int LatestInvoices = 5;
 
-    public async Task<object?> ReadAsync(string tenant, string subscriptionId, CancellationToken ct)
+    public async Task<SubscriptionOverviewJson?> ReadAsync(string tenant, string subscriptionId, CancellationToken ct)
     {
         Subscription? subscription = await catalog.GetSubscriptionAsync(tenant, subscriptionId, ct);
         if (subscription is null)
@@ -29,35 +29,24 @@ public sealed class SubscriptionOverview(CatalogStore catalog, UsageReader usage
 
         BillingPeriod period = subscription.PeriodAt(catalog.Now);
         (DateTimeOffset from, DateTimeOffset to) = period.UsageHours;
-        var meters = new List<object>();
+        var meters = new List<UsageJson>();
         foreach (Meter meter in (await catalog.GetMetersAsync(tenant, ct)).Meters.OrderBy(m => m.Code, StringComparer.Ordinal))
         {
             UsageResult result = await usage.ReadAsync(tenant, subscription.Id, meter, new UsageQuery(meter.Code, from, to, UsageWindow.Hour, []), ct);
-            meters.Add(UsageApi.UsageJson(result));
+            meters.Add(UsageJson.Of(result));
         }
 
-        var quotaViews = new List<object>();
+        var quotaViews = new List<QuotaJson>();
         foreach (string meter in (await quotas.ListMetersAsync(tenant, subscription.Id, ct)).Order(StringComparer.Ordinal))
         {
             if (await grains.GetGrain<IQuotaGrain>(QuotaKey.Of(tenant, subscription.Id, meter)).CheckAsync(0) is { } view)
             {
-                quotaViews.Add(QuotasApi.QuotaJson(subscription.Id, view));
+                quotaViews.Add(QuotaJson.Of(subscription.Id, view));
             }
         }
 
         IReadOnlyList<Invoice> invoices = await billing.InvoicesAsync(tenant, subscription.Id, null, LatestInvoices, ct);
-        return new
-        {
-            tenant_id = tenant,
-            subscription_id = subscription.Id,
-            customer_id = subscription.CustomerId,
-            plan = subscription.PlanCode,
-            subjects = subscription.Subjects,
-            period_start = Wire.Time(period.Start),
-            period_end = Wire.Time(period.End),
-            meters,
-            quotas = quotaViews,
-            invoices = invoices.Select(InvoicesApi.InvoiceJson),
-        };
+        return new SubscriptionOverviewJson(tenant, subscription.Id, subscription.CustomerId, subscription.PlanCode, subscription.Subjects,
+            Wire.Time(period.Start), Wire.Time(period.End), meters, quotaViews, [.. invoices.Select(InvoiceJson.Of)]);
     }
 }

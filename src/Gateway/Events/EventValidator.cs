@@ -19,7 +19,9 @@ public static class EventValidator
     public static readonly TimeSpan MaxFutureSkew = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan MaxAge = TimeSpan.FromDays(35);
 
-    public static (SubmittedEvent? Event, ApiError? Error) Validate(JsonElement json, DateTimeOffset receivedAt, string tenant)
+    /// <summary>Validates one event. <paramref name="batchSignature"/> is the signature of the batch the event came in, when the
+    /// batch is signed as a whole: the event then carries none of its own, and its timestamp, like a signed event's, is required.</summary>
+    public static (SubmittedEvent? Event, ApiError? Error) Validate(JsonElement json, DateTimeOffset receivedAt, string tenant, EventSignature? batchSignature = null)
     {
         if (json.ValueKind != JsonValueKind.Object)
         {
@@ -85,13 +87,19 @@ public static class EventValidator
         }
 
         EventSignature? signature = null;
-        if (JsonBody.TryGetMember(json, "signature", out JsonElement signatureJson) && signatureJson.ValueKind != JsonValueKind.Null)
+        bool ownSignature = JsonBody.TryGetMember(json, "signature", out JsonElement signatureJson) && signatureJson.ValueKind != JsonValueKind.Null;
+        if (ownSignature && batchSignature is not null)
         {
-            signature = Signature(signatureJson, errors);
-            if (timestampText is null && !errors.ContainsKey("timestamp"))
-            {
-                errors["timestamp"] = ["A signed event must carry its 'timestamp': it is part of what is signed."];
-            }
+            errors["signature"] = ["An event of a batch signed as a whole carries no signature of its own."];
+        }
+        else if (ownSignature)
+        {
+            signature = ReadSignature(signatureJson, errors);
+        }
+
+        if ((ownSignature || batchSignature is not null) && timestampText is null && !errors.ContainsKey("timestamp"))
+        {
+            errors["timestamp"] = ["A signed event must carry its 'timestamp': it is part of what is signed."];
         }
 
         if (errors.Count > 0)
@@ -102,42 +110,42 @@ public static class EventValidator
         string propertiesJson = hasProperties ? Minified(properties) : "{}";
         if (Encoding.UTF8.GetByteCount(propertiesJson) > MaxPropertiesBytes)
         {
-            return (null, new ApiError(413, "PAYLOAD_TOO_LARGE", $"'properties' is larger than {MaxPropertiesBytes} bytes."));
+            return (null, new ApiError(413, ApiError.Codes.PayloadTooLarge, $"'properties' is larger than {MaxPropertiesBytes} bytes."));
         }
 
         if (hasProperties && Depth(properties) > MaxPropertiesDepth)
         {
-            return (null, new ApiError(400, "PROPERTIES_TOO_DEEP", $"'properties' is nested deeper than {MaxPropertiesDepth} levels.",
+            return (null, new ApiError(400, ApiError.Codes.PropertiesTooDeep, $"'properties' is nested deeper than {MaxPropertiesDepth} levels.",
                 new Dictionary<string, string[]> { ["properties"] = [$"At most {MaxPropertiesDepth} levels of nesting."] }));
         }
 
         if (timestamp > receivedAt + MaxFutureSkew)
         {
-            return (null, new ApiError(400, "TIMESTAMP_SKEW", "The event's timestamp is more than 5 minutes in the future.",
+            return (null, new ApiError(400, ApiError.Codes.TimestampSkew, "The event's timestamp is more than 5 minutes in the future.",
                 new Dictionary<string, string[]> { ["timestamp"] = ["More than 5 minutes ahead of server time."] }));
         }
 
         if (timestamp < receivedAt - MaxAge)
         {
-            return (null, new ApiError(400, "TIMESTAMP_TOO_OLD", "The event's timestamp is older than 35 days.",
+            return (null, new ApiError(400, ApiError.Codes.TimestampTooOld, "The event's timestamp is older than 35 days.",
                 new Dictionary<string, string[]> { ["timestamp"] = ["Older than 35 days."] }));
         }
 
-        string? meta = delegation is null && signature is null
+        object? signatureMeta = signature is not null
+            ? new { key_id = signature.KeyId, algorithm = signature.Algorithm, value = Base64Url.EncodeToString(signature.Value), nonce = signature.Nonce }
+            : batchSignature is not null ? new { key_id = batchSignature.KeyId, algorithm = batchSignature.Algorithm, nonce = batchSignature.Nonce, batch = true } : null;
+        string? meta = delegation is null && signatureMeta is null
             ? null
-            : JsonSerializer.Serialize(new
-            {
-                delegation_chain = delegation is null ? (JsonElement?)null : chain,
-                signature = signature is null ? null : new { key_id = signature.KeyId, algorithm = signature.Algorithm, value = Base64Url.EncodeToString(signature.Value), nonce = signature.Nonce },
-            });
+            : JsonSerializer.Serialize(new { delegation_chain = delegation is null ? (JsonElement?)null : chain, signature = signatureMeta });
         byte[] hash = PayloadHash(subject!, eventType!, timestampText is null ? null : timestamp, propertiesJson, delegation);
         var incoming = new IncomingEvent(key!, subject!, eventType!, timestamp.ToUniversalTime(), receivedAt, propertiesJson, hash, meta);
         byte[]? signed = signature is null ? null : SigningInput.Build(tenant, key!, subject!, eventType!, timestampText!, hasProperties ? properties : null, signature.Nonce);
         return (new SubmittedEvent(incoming, signature, signed), null);
     }
 
-    /// <summary>The <c>signature</c> object: <c>{"key_id","algorithm","value" (base64url),"nonce"}</c>.</summary>
-    private static EventSignature? Signature(JsonElement json, Dictionary<string, string[]> errors)
+    /// <summary>The <c>signature</c> object of an event or of a batch: <c>{"key_id","algorithm","value" (base64url),"nonce"}</c>;
+    /// its faults go into <paramref name="errors"/> under <c>signature.*</c>.</summary>
+    public static EventSignature? ReadSignature(JsonElement json, Dictionary<string, string[]> errors)
     {
         if (json.ValueKind != JsonValueKind.Object)
         {

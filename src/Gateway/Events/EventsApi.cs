@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Metering.Gateway.Infrastructure;
 using Metering.Grains.Events;
@@ -7,6 +8,8 @@ using Metering.Gateway.Operations;
 using Metering.Silo.ApiKeys;
 using Metering.Silo.Catalog;
 using Metering.Gateway.Signing;
+using Metering.Grains.Signing;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Metering.Gateway.Events;
 
@@ -22,53 +25,80 @@ public static class EventsApi
         return app;
     }
 
-    private static async Task<IResult> Ingest(HttpContext http, EventIngestor ingestor, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<Created<EventCreatedJson>, ApiProblem>> Ingest(JsonRequest<EventBody> request, HttpContext http, EventIngestor ingestor,
+        TimeProvider time, CancellationToken ct)
     {
-        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
-        if (body is null)
+        if (!request.TryGet(out EventBody? body, out ApiProblem? problem))
         {
-            return error!.ToResult();
+            return problem;
         }
 
-        (SubmittedEvent? e, ApiError? invalid) = EventValidator.Validate(body.Root, time.GetUtcNow(), http.Tenant());
+        (SubmittedEvent? e, ApiError? invalid) = EventValidator.Validate(body.Json, time.GetUtcNow(), http.Tenant());
         if (e is null)
         {
-            return invalid!.ToResult();
+            return invalid!.ToProblem();
         }
 
         EventResult result = (await ingestor.SubmitAsync(http.Tenant(), [e], ct))[0];
         return result.Status == 201
-            ? TypedResults.Json(new { event_id = result.EventId, status = "created" }, Wire.Json, statusCode: 201)
-            : result.Error!.ToResult();
+            ? TypedResults.Created((string?)null, new EventCreatedJson(result.EventId, "created"))
+            : result.Error!.ToProblem();
     }
 
-    private static async Task<IResult> IngestBatch(HttpContext http, EventIngestor ingestor, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<MultiStatus<BatchResultJson>, ApiProblem>> IngestBatch(JsonRequest<EventBatchBody> request, HttpContext http,
+        EventIngestor ingestor, SignatureCheck signatures, TimeProvider time, CancellationToken ct)
     {
-        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
-        if (body is null)
+        if (!request.TryGet(out EventBatchBody? body, out ApiProblem? problem))
         {
-            return error!.ToResult();
+            return problem;
         }
 
-        if (!JsonBody.TryGetMember(body.Root, "events", out JsonElement array) || array.ValueKind != JsonValueKind.Array)
-        {
-            return ApiError.Invalid("events", "'events' must be an array of events.").ToResult();
-        }
-
-        int count = array.GetArrayLength();
+        int count = body.Events.GetArrayLength();
         if (count is 0 or > MaxBatchEvents)
         {
-            return new ApiError(400, "TOO_MANY_EVENTS", $"A batch holds 1 to {MaxBatchEvents} events; this one holds {count}.").ToResult();
+            return new ApiError(400, ApiError.Codes.TooManyEvents, $"A batch holds 1 to {MaxBatchEvents} events; this one holds {count}.").ToProblem();
         }
 
         DateTimeOffset now = time.GetUtcNow();
-        var results = new EventResult[count];
-        var valid = new List<SubmittedEvent>(count);
-        var validIndex = new List<int>(count);
-        int index = 0;
-        foreach (JsonElement element in array.EnumerateArray())
+        (EventResult[] results, List<SubmittedEvent> valid, List<int> validIndex) = ValidateAll(body, now, http.Tenant());
+        EventResult[] ingested;
+        if (body.Signature is null)
         {
-            (SubmittedEvent? e, ApiError? invalid) = EventValidator.Validate(element, now, http.Tenant());
+            ingested = await ingestor.SubmitAsync(http.Tenant(), valid, ct);
+        }
+        else
+        {
+            byte[] signed = BatchSigningInput.Build(http.Tenant(), body.Signature.Nonce, JsonMarshal.GetRawUtf8Value(body.Events));
+            if (await signatures.CheckBatchAsync(http.Tenant(), body.Signature, signed, valid, now, ct) is { } refused)
+            {
+                return refused.ToProblem();
+            }
+
+            ingested = await ingestor.IngestAsync(http.Tenant(), [.. valid.Select(v => v.Event)]);
+        }
+
+        for (int i = 0; i < ingested.Length; i++)
+        {
+            results[validIndex[i]] = ingested[i];
+        }
+
+        return new MultiStatus<BatchResultJson>(new BatchResultJson(
+            results.Count(r => r.Status == 201),
+            results.Count(r => r.Status != 201),
+            [.. results.Select((r, i) => new BatchItemJson(i, r.Status, r.EventId, r.Error?.Code, r.Error?.Detail))]));
+    }
+
+    /// <summary>Validates each event of the batch: the results of the invalid ones (the others' are filled in once ingested),
+    /// the valid ones, and where each valid one stands in the batch.</summary>
+    private static (EventResult[] Results, List<SubmittedEvent> Valid, List<int> ValidIndex) ValidateAll(EventBatchBody body, DateTimeOffset now, string tenant)
+    {
+        var results = new EventResult[body.Events.GetArrayLength()];
+        var valid = new List<SubmittedEvent>(results.Length);
+        var validIndex = new List<int>(results.Length);
+        int index = 0;
+        foreach (JsonElement element in body.Events.EnumerateArray())
+        {
+            (SubmittedEvent? e, ApiError? invalid) = EventValidator.Validate(element, now, tenant, body.Signature);
             if (e is null)
             {
                 results[index] = new EventResult(invalid!.Status, null, invalid);
@@ -82,25 +112,7 @@ public static class EventsApi
             index++;
         }
 
-        EventResult[] ingested = await ingestor.SubmitAsync(http.Tenant(), valid, ct);
-        for (int i = 0; i < ingested.Length; i++)
-        {
-            results[validIndex[i]] = ingested[i];
-        }
-
-        return TypedResults.Json(new
-        {
-            succeeded = results.Count(r => r.Status == 201),
-            failed = results.Count(r => r.Status != 201),
-            results = results.Select((r, i) => new
-            {
-                index = i,
-                status = r.Status,
-                event_id = r.EventId,
-                code = r.Error?.Code,
-                detail = r.Error?.Detail,
-            }),
-        }, new JsonSerializerOptions(Wire.Json) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }, statusCode: 207);
+        return (results, valid, validIndex);
     }
 }
 
@@ -184,11 +196,11 @@ public sealed class EventIngestor(CatalogStore catalog, IGrainFactory grains, Ga
     private static EventResult ToResult(IngestOutcome outcome) => outcome.Status switch
     {
         IngestStatus.Created => new EventResult(201, outcome.EventId, null),
-        IngestStatus.Duplicate => new EventResult(409, outcome.EventId, new ApiError(409, "DUPLICATE_EVENT",
+        IngestStatus.Duplicate => new EventResult(409, outcome.EventId, new ApiError(409, ApiError.Codes.DuplicateEvent,
             "An event with this idempotency key and payload was already accepted.", null, new { event_id = outcome.EventId })),
-        IngestStatus.KeyReused => new EventResult(422, outcome.EventId, new ApiError(422, "IDEMPOTENCY_KEY_REUSED",
+        IngestStatus.KeyReused => new EventResult(422, outcome.EventId, new ApiError(422, ApiError.Codes.IdempotencyKeyReused,
             "This idempotency key was accepted before with a different payload; the stored event is unchanged.", null, new { event_id = outcome.EventId })),
-        IngestStatus.PeriodClosed => new EventResult(409, null, new ApiError(409, "PERIOD_CLOSED", outcome.Detail ?? "The billing period is closed.")),
-        _ => new EventResult(503, null, new ApiError(503, "UNAVAILABLE", outcome.Detail ?? "Retry with the same idempotency key.")),
+        IngestStatus.PeriodClosed => new EventResult(409, null, new ApiError(409, ApiError.Codes.PeriodClosed, outcome.Detail ?? "The billing period is closed.")),
+        _ => new EventResult(503, null, new ApiError(503, ApiError.Codes.Unavailable, outcome.Detail ?? "Retry with the same idempotency key.")),
     };
 }

@@ -62,7 +62,7 @@ public sealed class JsonBody
         }
     }
 
-    private static ApiError TooLarge() => new(413, "PAYLOAD_TOO_LARGE", $"The body is larger than {MaxBodyBytes} bytes.");
+    private static ApiError TooLarge() => new(413, ApiError.Codes.PayloadTooLarge, $"The body is larger than {MaxBodyBytes} bytes.");
 
     public void Fail(string field, string message) => _errors.TryAdd(_prefix + field, [message]);
 

@@ -11,7 +11,7 @@ public sealed record ApiError(int Status, string Code, string Detail, IReadOnlyD
 
     public static ApiError NotFound(string what) => new(404, Codes.NotFound, $"{what} was not found.");
 
-    public static ApiError UnknownSubject(string subject) => new(422, "UNKNOWN_SUBJECT", $"No subscription has the subject '{subject}'.");
+    public static ApiError UnknownSubject(string subject) => new(422, Codes.UnknownSubject, $"No subscription has the subject '{subject}'.");
 
     public static readonly ApiError Unauthenticated = new(401, Codes.Unauthenticated, "A valid API key is required: Authorization: Bearer <key>.");
 
@@ -30,7 +30,7 @@ public sealed record ApiError(int Status, string Code, string Detail, IReadOnlyD
     public IResult ToResult() => Problems.Result(this);
 
     /// <summary>The problem as a typed result, for handlers whose signature lists their answers.</summary>
-    public JsonHttpResult<Dictionary<string, object?>> ToProblem() => Problems.Result(this);
+    public ApiProblem ToProblem() => new(this);
 
     /// <summary>Stable codes of problems (the <c>code</c> field).</summary>
     public static class Codes
@@ -47,6 +47,23 @@ public sealed record ApiError(int Status, string Code, string Detail, IReadOnlyD
         public const string SignatureSubjectMismatch = "SIGNATURE_SUBJECT_MISMATCH";
         public const string NonceReused = "NONCE_REUSED";
         public const string SignatureAlgorithmUnsupported = "SIGNATURE_ALGORITHM_UNSUPPORTED";
+        public const string TimestampSkew = "TIMESTAMP_SKEW";
+        public const string TimestampTooOld = "TIMESTAMP_TOO_OLD";
+        public const string PropertiesTooDeep = "PROPERTIES_TOO_DEEP";
+        public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
+        public const string TooManyEvents = "TOO_MANY_EVENTS";
+        public const string UnknownSubject = "UNKNOWN_SUBJECT";
+        public const string DuplicateEvent = "DUPLICATE_EVENT";
+        public const string IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
+        public const string AlreadyExists = "ALREADY_EXISTS";
+        public const string Unavailable = "UNAVAILABLE";
+        public const string PeriodClosed = "PERIOD_CLOSED";
+        public const string PriceOverlap = "PRICE_OVERLAP";
+        public const string InvoiceAlreadyExists = "INVOICE_ALREADY_EXISTS";
+        public const string InvoiceNotDraft = "INVOICE_NOT_DRAFT";
+        public const string InvoiceVoided = "INVOICE_VOIDED";
+        public const string ReratingInProgress = "RERATING_IN_PROGRESS";
+        public const string Internal = "INTERNAL";
     }
 }
 
@@ -54,35 +71,39 @@ public static class Problems
 {
     private static readonly Dictionary<string, string> s_titles = new()
     {
-        ["UNAUTHENTICATED"] = "Authentication required",
-        ["FORBIDDEN"] = "Scope required",
-        ["RATE_LIMITED"] = "Rate limit exceeded",
-        ["INVALID_REQUEST"] = "Invalid request",
-        ["TIMESTAMP_SKEW"] = "Timestamp too far in the future",
-        ["TIMESTAMP_TOO_OLD"] = "Timestamp too old",
-        ["PROPERTIES_TOO_DEEP"] = "Properties nested too deeply",
-        ["PAYLOAD_TOO_LARGE"] = "Payload too large",
-        ["TOO_MANY_EVENTS"] = "Wrong number of events",
-        ["UNKNOWN_SUBJECT"] = "Unknown subject",
-        ["DUPLICATE_EVENT"] = "Duplicate event",
-        ["IDEMPOTENCY_KEY_REUSED"] = "Idempotency key reused",
-        ["NOT_FOUND"] = "Not found",
+        [ApiError.Codes.Unauthenticated] = "Authentication required",
+        [ApiError.Codes.Forbidden] = "Scope required",
+        [ApiError.Codes.RateLimited] = "Rate limit exceeded",
+        [ApiError.Codes.InvalidRequest] = "Invalid request",
+        [ApiError.Codes.TimestampSkew] = "Timestamp too far in the future",
+        [ApiError.Codes.TimestampTooOld] = "Timestamp too old",
+        [ApiError.Codes.PropertiesTooDeep] = "Properties nested too deeply",
+        [ApiError.Codes.PayloadTooLarge] = "Payload too large",
+        [ApiError.Codes.TooManyEvents] = "Wrong number of events",
+        [ApiError.Codes.UnknownSubject] = "Unknown subject",
+        [ApiError.Codes.DuplicateEvent] = "Duplicate event",
+        [ApiError.Codes.IdempotencyKeyReused] = "Idempotency key reused",
+        [ApiError.Codes.NotFound] = "Not found",
         [ApiError.Codes.MethodNotAllowed] = "Method not allowed",
-        ["ALREADY_EXISTS"] = "Already exists",
-        ["UNAVAILABLE"] = "Temporarily unavailable",
-        ["PERIOD_CLOSED"] = "Billing period closed",
-        ["PRICE_OVERLAP"] = "Overlapping price",
-        ["INVOICE_ALREADY_EXISTS"] = "Invoice already exists",
-        ["INVOICE_NOT_DRAFT"] = "Invoice is not a draft",
-        ["INVOICE_VOIDED"] = "Invoice is voided",
-        ["RERATING_IN_PROGRESS"] = "Re-rating in progress",
+        [ApiError.Codes.AlreadyExists] = "Already exists",
+        [ApiError.Codes.Unavailable] = "Temporarily unavailable",
+        [ApiError.Codes.PeriodClosed] = "Billing period closed",
+        [ApiError.Codes.PriceOverlap] = "Overlapping price",
+        [ApiError.Codes.InvoiceAlreadyExists] = "Invoice already exists",
+        [ApiError.Codes.InvoiceNotDraft] = "Invoice is not a draft",
+        [ApiError.Codes.InvoiceVoided] = "Invoice is voided",
+        [ApiError.Codes.ReratingInProgress] = "Re-rating in progress",
         [ApiError.Codes.SignatureInvalid] = "Invalid signature",
         [ApiError.Codes.SignatureRequired] = "Signature required",
         [ApiError.Codes.SignatureSubjectMismatch] = "Key not registered for the subject",
         [ApiError.Codes.NonceReused] = "Nonce reused",
         [ApiError.Codes.SignatureAlgorithmUnsupported] = "Signature algorithm unsupported",
         [ApiError.Codes.AmountOutOfRange] = "Amount out of range",
+        [ApiError.Codes.Internal] = "Internal error",
     };
+
+    /// <summary>Every problem code with its title (the OpenAPI document lists them).</summary>
+    public static IReadOnlyDictionary<string, string> Titles => s_titles;
 
     public static JsonHttpResult<Dictionary<string, object?>> Result(ApiError error)
     {

@@ -14,16 +14,16 @@ public static class OperationsApi
 {
     public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health/live", () => TypedResults.Json(new { status = "live" }, Wire.Json));
+        app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" }));
         app.MapGet("/health/ready", Ready);
-        app.MapGet("/metrics", Metrics);
+        app.MapGet("/metrics", Metrics).Produces<string>(StatusCodes.Status200OK, "text/plain");
         app.MapGroup("/v1").RequireApiKey().MapGet("/cluster", Cluster).RequireScope(ApiScopes.Read);
         return app;
     }
 
     /// <summary>200 only when this node can accept writes now: PostgreSQL answers within a second, the silo is active with a
     /// fresh lease, and every partition has an owner to route to. Liveness (/health/live) does not depend on any of it.</summary>
-    private static async Task<JsonHttpResult<Readiness>> Ready(Metering.Runtime.Silo silo, DatabaseProbe database, CancellationToken ct)
+    private static async Task<Results<Ok<Readiness>, ServiceUnavailable<Readiness>>> Ready(Metering.Runtime.Silo silo, DatabaseProbe database, CancellationToken ct)
     {
         bool reachable = await database.ReachableAsync(ct);
         bool ready = reachable && silo.IsReady;
@@ -34,32 +34,22 @@ public static class OperationsApi
             silo.HeartbeatFresh ? "fresh" : "stale",
             silo.OwnedPartitions,
             silo.Directory.Covers);
-        return TypedResults.Json(body, Wire.Json, statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        return ready ? TypedResults.Ok(body) : new ServiceUnavailable<Readiness>(body);
     }
 
     /// <summary>The silos of the cluster (also the dashboard's cluster view).</summary>
-    internal static async Task<IResult> Cluster(Metering.Runtime.Silo silo, TimeProvider time, CancellationToken ct)
+    internal static async Task<Ok<ClusterJson>> Cluster(Metering.Runtime.Silo silo, TimeProvider time, CancellationToken ct)
     {
         IReadOnlyList<SiloInfo> silos = await silo.Membership.ListAsync(ct);
-        return TypedResults.Json(new
-        {
-            silos = silos.Select(s => new
-            {
-                id = s.Id,
-                address = s.Address,
-                status = s.Status.ToWire(),
-                partitions = s.Partitions,
-                activations = s.Id == silo.Options.SiloId ? silo.ActivationCount : s.Activations,
-                last_heartbeat = Wire.Time(s.HeartbeatAt),
-                suspected = s.Suspected,
-            }),
-            partitions = silo.Options.Partitions,
-            self = silo.Options.SiloId,
-            now = Wire.Time(time.GetUtcNow()),
-        }, Wire.Json);
+        return TypedResults.Ok(new ClusterJson(
+            [.. silos.Select(s => new SiloJson(s.Id, s.Address, s.Status.ToWire(), s.Partitions, s.Id == silo.Options.SiloId ? silo.ActivationCount : s.Activations,
+                Wire.Time(s.HeartbeatAt), s.Suspected))],
+            silo.Options.Partitions,
+            silo.Options.SiloId,
+            Wire.Time(time.GetUtcNow())));
     }
 
-    private static IResult Metrics(Metering.Runtime.Silo silo, PostgresEventLog log, GatewayMetrics metrics, PostgresPoolMetrics pool)
+    private static ContentHttpResult Metrics(Metering.Runtime.Silo silo, PostgresEventLog log, GatewayMetrics metrics, PostgresPoolMetrics pool)
     {
         pool.Refresh();
         (long forwarded, long retried) = silo.Forwarder.Counts;

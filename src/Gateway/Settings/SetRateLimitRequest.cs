@@ -4,9 +4,9 @@ using Metering.Silo.ApiKeys;
 namespace Metering.Gateway.Settings;
 
 /// <summary><c>PUT /v1/settings/rate-limit</c>: <c>{"requests_per_second":N,"burst":M}</c>, for each key of the tenant.</summary>
-public sealed record SetRateLimitRequest(RateLimit Limit)
+public sealed record SetRateLimitRequest(RateLimit Limit) : IJsonRequest<SetRateLimitRequest>
 {
-    public static SetRateLimitRequest? Read(JsonBody body)
+    public static SetRateLimitRequest? Read(JsonBody body, HttpContext http)
     {
         decimal? perSecond = body.Decimal("requests_per_second", required: true);
         decimal? burst = body.Decimal("burst", required: true);

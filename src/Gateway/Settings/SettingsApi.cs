@@ -4,7 +4,6 @@ using Metering.Gateway.RateLimits;
 using Metering.Grains.Audit;
 using Metering.Silo.ApiKeys;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Problem = Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<System.Collections.Generic.Dictionary<string, object?>>;
 
 namespace Metering.Gateway.Settings;
 
@@ -21,30 +20,23 @@ public static class SettingsApi
         return app;
     }
 
-    private static async Task<JsonHttpResult<RateLimitJson>> GetRateLimit(HttpContext http, ApiKeyStore store, RateLimiter limiter, CancellationToken ct)
-        => TypedResults.Json(RateLimitJson.Of(await store.GetRateLimitAsync(http.Tenant(), ct), limiter.Default), Wire.Json);
+    private static async Task<Ok<RateLimitJson>> GetRateLimit(HttpContext http, ApiKeyStore store, RateLimiter limiter, CancellationToken ct)
+        => TypedResults.Ok(RateLimitJson.Of(await store.GetRateLimitAsync(http.Tenant(), ct), limiter.Default));
 
     /// <summary>Applies at once on this silo and within <see cref="ApiKeyOptions.CacheMaxAge"/> on the others, where the
     /// tenant's limit is read with each key. A bucket keeps its tokens up to the new burst.</summary>
-    private static async Task<Results<JsonHttpResult<RateLimitJson>, Problem>> PutRateLimit(HttpContext http, ApiKeyStore store, ApiKeyAuthenticator authenticator,
-        RateLimiter limiter, IAuditLog audit, CancellationToken ct)
+    private static async Task<Results<Ok<RateLimitJson>, ApiProblem>> PutRateLimit(JsonRequest<SetRateLimitRequest> body, HttpContext http, ApiKeyStore store,
+        ApiKeyAuthenticator authenticator, RateLimiter limiter, IAuditLog audit, CancellationToken ct)
     {
-        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(http.Request, ct);
-        if (body is null)
+        if (!body.TryGet(out SetRateLimitRequest? request, out ApiProblem? problem))
         {
-            return error!.ToProblem();
-        }
-
-        SetRateLimitRequest? request = SetRateLimitRequest.Read(body);
-        if (request is null)
-        {
-            return body.Error.ToProblem();
+            return problem;
         }
 
         await store.SetRateLimitAsync(http.Tenant(), request.Limit, ct);
         authenticator.ForgetTenant(http.Tenant());
         audit.Record(new AuditEntry(http.Tenant(), store.Now, RateLimitAction, "api_key:" + http.ApiKey().Prefix, null,
             JsonSerializer.Serialize(new { requests_per_second = request.Limit.RequestsPerSecond, burst = request.Limit.Burst })));
-        return TypedResults.Json(RateLimitJson.Of(request.Limit, limiter.Default), Wire.Json);
+        return TypedResults.Ok(RateLimitJson.Of(request.Limit, limiter.Default));
     }
 }

@@ -4,6 +4,7 @@ using Metering.Gateway.Infrastructure;
 using Metering.Grains.Audit;
 using Metering.Silo.ApiKeys;
 using Metering.Silo.Catalog;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Metering.Gateway.Tenants;
 
@@ -16,30 +17,25 @@ public static class TenantsApi
         return app;
     }
 
-    private static async Task<IResult> CreateTenant(HttpRequest request, CatalogStore catalog, IAuditLog audit, CancellationToken cancellationToken)
+    private static async Task<Results<Created<TenantCreatedJson>, ApiProblem>> CreateTenant(JsonRequest<CreateTenantRequest> request, CatalogStore catalog,
+        IAuditLog audit, CancellationToken cancellationToken)
     {
-        (JsonBody? body, ApiError? error) = await JsonBody.ReadAsync(request, cancellationToken);
-        if (body is null)
+        if (!request.TryGet(out CreateTenantRequest? r, out ApiProblem? problem))
         {
-            return error!.ToResult();
+            return problem;
         }
 
-        string? id = body.String("id", required: true, 128, Wire.IsId, "'id' must be 1 to 128 letters, digits or _.:@-");
-        if (body.HasErrors)
-        {
-            return body.Error.ToResult();
-        }
-
+        string id = r.Id;
         // The tenant's first key holds every tenant scope, so it can make the narrower keys its clients should use.
-        IssuedApiKey? issued = await catalog.CreateTenantAsync(id!, cancellationToken);
+        IssuedApiKey? issued = await catalog.CreateTenantAsync(id, cancellationToken);
         if (issued is null)
         {
-            return new ApiError(409, "ALREADY_EXISTS", $"Tenant '{id}' exists.").ToResult();
+            return new ApiError(409, ApiError.Codes.AlreadyExists, $"Tenant '{id}' exists.").ToProblem();
         }
 
-        audit.Record(new AuditEntry(id!, issued.Key.CreatedAt, ApiKeysApi.CreatedAction, "admin", issued.Key.Id.ToString(),
+        audit.Record(new AuditEntry(id, issued.Key.CreatedAt, ApiKeysApi.CreatedAction, "admin", issued.Key.Id.ToString(),
             JsonSerializer.Serialize(new { key_id = issued.Key.Id, key_prefix = issued.Key.Prefix, scopes = issued.Key.Scopes.ToNames() })));
-        return TypedResults.Json(new { id, api_key = issued.Secret }, Wire.Json, statusCode: 201);
+        return TypedResults.Created((string?)null, new TenantCreatedJson(id, issued.Secret));
     }
 }
 

@@ -90,7 +90,8 @@ public static class SiloEndpoints
         }
 
         Silo silo = http.RequestServices.GetRequiredService<Silo>();
-        await http.Response.WriteAsJsonAsync(new DirectoryDocument(silo.Options.Partitions, [.. silo.Directory.Owners.OfType<PartitionOwner>()]), http.RequestAborted).ConfigureAwait(false);
+        // Web defaults, as the client reads it, whatever JSON options the host gives its own endpoints.
+        await http.Response.WriteAsJsonAsync(new DirectoryDocument(silo.Options.Partitions, [.. silo.Directory.Owners.OfType<PartitionOwner>()]), JsonSerializerOptions.Web, http.RequestAborted).ConfigureAwait(false);
     }
 
     private static bool Authenticated(HttpContext http)

@@ -56,7 +56,8 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton<PostgresEventLog>();
         services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<PostgresEventLog>());
         services.AddSingleton<IGrainStorage, PostgresGrainStorage>();
-        services.AddSingleton<IMembership, PostgresMembership>();
+        services.AddSingleton(_ => new MembershipDatabase(builder.ConnectionString));
+        services.AddSingleton<IMembership>(sp => new PostgresMembership(sp.GetRequiredService<MembershipDatabase>().DataSource, sp.GetRequiredService<SiloOptions>()));
         services.AddSingleton<DatabaseProbe>();
         services.AddSingleton<SecretProtector>();
         services.AddSingleton<SigningKeyStore>();

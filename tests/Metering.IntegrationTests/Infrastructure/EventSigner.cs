@@ -34,4 +34,13 @@ public sealed class EventSigner(string tenant, string keyId, string algorithm, F
         tamper?.Invoke(e);
         return e;
     }
+
+    /// <summary>A batch body signed as a whole: <paramref name="eventsJson"/> is the <c>events</c> array exactly as it will be
+    /// sent; <paramref name="sent"/> replaces it after signing (to tamper).</summary>
+    public string Batch(string eventsJson, string nonce, string? sent = null)
+    {
+        byte[] input = BatchSigningInput.Build(tenant, nonce, System.Text.Encoding.UTF8.GetBytes(eventsJson));
+        string signature = JsonSerializer.Serialize(new { key_id = keyId, algorithm, value = Base64Url.EncodeToString(sign(input)), nonce });
+        return $"{{\"events\": {sent ?? eventsJson},\n \"signature\": {signature}}}";
+    }
 }

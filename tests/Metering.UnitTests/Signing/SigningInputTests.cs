@@ -19,6 +19,15 @@ public sealed class SigningInputTests
     }
 
     [Fact]
+    public void A_batch_signs_its_header_lines_then_the_events_array_byte_for_byte()
+    {
+        byte[] events = Encoding.UTF8.GetBytes("[ {\"a\": \"\u00e9\"} ]");
+        byte[] input = BatchSigningInput.Build("t1", "n-1", events);
+        Assert.Equal("metering-batch-v1\nt1\nn-1\n[ {\"a\": \"\u00e9\"} ]", Encoding.UTF8.GetString(input));
+        Assert.Equal(events, input[^events.Length..]);
+    }
+
+    [Fact]
     public void Absent_properties_sign_as_an_empty_object_and_member_order_does_not_matter()
     {
         using JsonDocument one = JsonDocument.Parse("""{"b":1,"a":2}""");
