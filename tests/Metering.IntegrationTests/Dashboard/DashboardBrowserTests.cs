@@ -59,7 +59,8 @@ public sealed class DashboardBrowserTests(AppFixture app) : IAsyncLifetime
         await WaitForAsync(page, $"() => Number(document.getElementById('events-accepted').textContent.replace(/,/g, '')) >= {acceptedBefore + 400}");
         await WaitForAsync(page, "() => Number(document.querySelector('#chart-ingest text').textContent.replace(/,/g, '')) > 1");
         Assert.NotEqual(chartBefore, await page.GetAttributeAsync("#chart-ingest polyline[data-series=accepted]", "points"));
-        Assert.NotEqual("-", await page.InnerTextAsync("#ingest-p99"));
+        await WaitForAsync(page, "() => Number(document.getElementById('ingest-p99').textContent.replace(/,/g, '')) > 0");
+        Assert.True(Decimal(await page.InnerTextAsync("#ingest-p99")) >= Decimal(await page.InnerTextAsync("#ingest-p50")));
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Chromium.ScreenshotPath("dashboard-traffic"), FullPage = true });
 
         await page.FillAsync("#search-tenant", tenant);
@@ -140,6 +141,8 @@ public sealed class DashboardBrowserTests(AppFixture app) : IAsyncLifetime
 
     private static Task WaitForTextAsync(IPage page, string selector, string text)
         => WaitForAsync(page, $"() => [...document.querySelectorAll({JsonSerializer.Serialize(selector)})].some(e => e.textContent.includes({JsonSerializer.Serialize(text)}))");
+
+    private static decimal Decimal(string text) => decimal.Parse(text.Replace(",", "", StringComparison.Ordinal), CultureInfo.InvariantCulture);
 
     private static long Number(string text) => long.Parse(text.Replace(",", "", StringComparison.Ordinal), CultureInfo.InvariantCulture);
 }

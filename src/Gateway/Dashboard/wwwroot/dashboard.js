@@ -120,15 +120,18 @@ async function refreshTraffic() {
   const t = body.totals;
   const samples = body.samples;
   const last = samples[samples.length - 1] ?? {};
+  // Latency and commit size of the latest second that had any (a quiet second has none).
+  const lastLatency = [...samples].reverse().find(s => s.ingest_p50_ms !== null && s.ingest_p50_ms !== undefined) ?? {};
+  const lastCommits = [...samples].reverse().find(s => s.commit_size_avg !== null && s.commit_size_avg !== undefined) ?? {};
   $('traffic-node').textContent = 'node ' + body.silo;
   $('events-accepted').textContent = fmt(t.events_accepted);
   $('ingest-rate').textContent = fmt(last.ingest_rate, 1);
-  $('ingest-p50').textContent = fmt(last.ingest_p50_ms, 2);
-  $('ingest-p99').textContent = fmt(last.ingest_p99_ms, 2);
+  $('ingest-p50').textContent = fmt(lastLatency.ingest_p50_ms, 2);
+  $('ingest-p99').textContent = fmt(lastLatency.ingest_p99_ms, 2);
   $('consume-rate').textContent = fmt(last.consume_rate, 1);
   $('check-rate').textContent = fmt(last.check_rate, 1);
   $('quota-denials').textContent = fmt(t.consumes_denied + t.checks_denied);
-  $('commit-size').textContent = fmt(last.commit_size_avg, 1);
+  $('commit-size').textContent = fmt(lastCommits.commit_size_avg, 1);
   $('server-errors').textContent = fmt(t.server_errors);
   lineChart($('chart-ingest'), [{ label: 'accepted', values: samples.map(s => s.ingest_rate) }, { label: 'refused', values: samples.map(s => s.refused_rate) }], '/s');
   lineChart($('chart-latency'), [{ label: 'p50', values: samples.map(s => s.ingest_p50_ms) }, { label: 'p99', values: samples.map(s => s.ingest_p99_ms) }], 'ms');
