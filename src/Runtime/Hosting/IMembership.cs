@@ -18,6 +18,11 @@ public interface IMembership
     /// the cluster, in one round trip.</summary>
     Task<MembershipSnapshot> HeartbeatAsync(int activations, CancellationToken cancellationToken);
 
+    /// <summary>Heartbeats and renews this silo's leases, and nothing else, synchronously: the silo's lease keeper calls it on a
+    /// thread of its own so that renewing never waits for the thread pool, which a loaded silo can keep busy for longer than a
+    /// lease. Returns the partitions renewed with their epochs, or null when this silo was declared dead.</summary>
+    IReadOnlyList<(int Partition, long Epoch)>? KeepAlive(int activations);
+
     /// <summary>Takes up to <paramref name="count"/> partitions that nobody holds (free, or their lease expired), each at a
     /// higher epoch than any before; returns (partition, epoch).</summary>
     Task<IReadOnlyList<(int Partition, long Epoch)>> ClaimAsync(int count, CancellationToken cancellationToken);

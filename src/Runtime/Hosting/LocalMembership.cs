@@ -30,6 +30,14 @@ public sealed class LocalMembership(SiloOptions options, TimeProvider time) : IM
         }
     }
 
+    public IReadOnlyList<(int Partition, long Epoch)>? KeepAlive(int activations)
+    {
+        lock (_owned)
+        {
+            return [.. _owned.Select(p => (p, 1L))];
+        }
+    }
+
     public Task<IReadOnlyList<(int Partition, long Epoch)>> ClaimAsync(int count, CancellationToken cancellationToken)
     {
         lock (_owned)

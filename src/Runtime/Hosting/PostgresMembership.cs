@@ -111,6 +111,27 @@ public sealed class PostgresMembership(NpgsqlDataSource dataSource, SiloOptions 
         return new MembershipSnapshot(dead, renewed, live, owners);
     }
 
+    public IReadOnlyList<(int Partition, long Epoch)>? KeepAlive(int activations)
+    {
+        using NpgsqlBatch batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(Command(BeatSql, options.SiloId, activations));
+        batch.BatchCommands.Add(Command(RenewSql, options.SiloId, options.LeaseDuration));
+        using NpgsqlDataReader reader = batch.ExecuteReader();
+        if (!reader.Read() || reader.GetString(0) == "dead")
+        {
+            return null;
+        }
+
+        reader.NextResult();
+        var renewed = new List<(int, long)>();
+        while (reader.Read())
+        {
+            renewed.Add((reader.GetInt32(0), reader.GetInt64(1)));
+        }
+
+        return renewed;
+    }
+
     public async Task<IReadOnlyList<(int Partition, long Epoch)>> ClaimAsync(int count, CancellationToken cancellationToken)
     {
         await using NpgsqlBatch batch = dataSource.CreateBatch();

@@ -13,8 +13,10 @@ internal sealed class SiloHost(Silo silo, Catalog catalog, IMembership membershi
     private readonly SemaphoreSlim _round = new(1, 1);
     private readonly HashSet<int> _handingOff = [];
     private Task _handoff = Task.CompletedTask;
+    private readonly CancellationTokenSource _stopKeeper = new();
     private ITimer? _heartbeat;
     private ITimer? _collector;
+    private Thread? _keeper;
 
     private PartitionTable Partitions => catalog.Partitions;
 
@@ -27,7 +29,45 @@ internal sealed class SiloHost(Silo silo, Catalog catalog, IMembership membershi
         logger.LogInformation("Silo {Silo} joined; owns {Count} of {Total} partitions", options.SiloId, Partitions.OwnedCount, options.Partitions);
         _heartbeat = TimeProvider.System.CreateTimer(_ => _ = RoundAsync(), null, options.HeartbeatInterval, options.HeartbeatInterval);
         _collector = time.CreateTimer(_ => _ = CollectAsync(), null, options.CollectionInterval, options.CollectionInterval);
+        if (membership.Shared)
+        {
+            _keeper = new Thread(KeepLeases) { IsBackground = true, Name = "lease keeper" };
+            _keeper.Start();
+        }
     }
+
+    /// <summary>The lease keeper: on a thread of its own, with synchronous I/O, it renews this silo's leases every heartbeat
+    /// interval, so a silo whose thread pool is saturated (a backlog of requests queued ahead of the placement round's timer
+    /// and continuations) keeps serving the partitions it holds. It only ever extends the leases, and only when every
+    /// partition this silo serves was renewed at the epoch it is served at; anything else is left to the placement round.</summary>
+    private void KeepLeases()
+    {
+        while (!_stopKeeper.Token.WaitHandle.WaitOne(options.HeartbeatInterval))
+        {
+            if (silo.Status != SiloStatus.Active)
+            {
+                continue;
+            }
+
+            try
+            {
+                long sent = Stopwatch.GetTimestamp();
+                IReadOnlyList<(int Partition, long Epoch)>? renewed = membership.KeepAlive(catalog.Count);
+                if (renewed is not null && Partitions.Owned.All(renewed.Contains))
+                {
+                    Partitions.LeasesHoldUntil(HoldUntil(sent));
+                }
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Lease renewal of silo {Silo} failed", options.SiloId);
+            }
+        }
+    }
+
+    /// <summary>How long leases renewed by a heartbeat sent at <paramref name="sent"/> are trusted here: 80 % of a lease, so this
+    /// silo stops serving before the others may take its partitions.</summary>
+    private long HoldUntil(long sent) => sent + (long)(options.LeaseDuration.TotalSeconds * 0.8 * Stopwatch.Frequency);
 
     /// <summary>One placement round. Rounds never overlap; a handoff runs beside them, so heartbeats go on while it flushes.</summary>
     internal async Task RoundAsync()
@@ -93,7 +133,7 @@ internal sealed class SiloHost(Silo silo, Catalog catalog, IMembership membershi
             }
         }
 
-        Partitions.LeasesHoldUntil(membership.Shared ? sent + (long)(options.LeaseDuration.TotalSeconds * 0.8 * Stopwatch.Frequency) : long.MaxValue);
+        Partitions.LeasesHoldUntil(membership.Shared ? HoldUntil(sent) : long.MaxValue);
         if (lost.Count > 0)
         {
             logger.LogWarning("Silo {Silo} lost {Count} partitions to other silos", options.SiloId, lost.Count);
@@ -233,6 +273,13 @@ internal sealed class SiloHost(Silo silo, Catalog catalog, IMembership membershi
 
     private async Task DisposeTimersAsync()
     {
+        if (!_stopKeeper.IsCancellationRequested)
+        {
+            await _stopKeeper.CancelAsync().ConfigureAwait(false);
+        }
+
+        _keeper?.Join(options.LeaseDuration);
+
         if (_heartbeat is not null)
         {
             await _heartbeat.DisposeAsync().ConfigureAwait(false);

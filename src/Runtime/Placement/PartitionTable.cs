@@ -13,7 +13,8 @@ public sealed class PartitionTable
 {
     private readonly long[] _epochs;
     private readonly bool[] _serving;
-    private long _leaseDeadline = long.MaxValue;
+    private const long NeverRenewed = long.MinValue;
+    private long _leaseDeadline = NeverRenewed;
 
     /// <summary>Creates the table for <paramref name="siloId"/> with <paramref name="count"/> partitions, none owned.</summary>
     public PartitionTable(string siloId, int count)
@@ -38,7 +39,7 @@ public sealed class PartitionTable
         => [.. Enumerable.Range(0, _epochs.Length).Where(p => Volatile.Read(ref _serving[p])).Select(p => (p, Volatile.Read(ref _epochs[p])))];
 
     /// <summary>Whether the leases renewed last are known to hold still.</summary>
-    public bool LeasesHold => Stopwatch.GetTimestamp() < Volatile.Read(ref _leaseDeadline);
+    public bool LeasesHold => Volatile.Read(ref _leaseDeadline) is var deadline && (deadline == NeverRenewed || Stopwatch.GetTimestamp() < deadline);
 
     /// <summary>The partition of a partition key: FNV-1a of its UTF-8, stable across processes and versions.</summary>
     public int PartitionOf(string partitionKey) => PartitionOf(partitionKey, _epochs.Length);
@@ -68,8 +69,16 @@ public sealed class PartitionTable
 
     /// <summary>The leases held now are known to hold until <paramref name="timestamp"/> (a <see cref="Stopwatch"/> timestamp:
     /// leases run on real time, whatever clock the grains are given); past it every partition reads as not owned until the
-    /// next renewal.</summary>
-    public void LeasesHoldUntil(long timestamp) => Volatile.Write(ref _leaseDeadline, timestamp);
+    /// next renewal. A renewal only ever extends the deadline: the placement round and the lease keeper both renew, and the
+    /// one whose answer arrives later may have sent its renewal earlier.</summary>
+    public void LeasesHoldUntil(long timestamp)
+    {
+        long current = Volatile.Read(ref _leaseDeadline);
+        while ((current == NeverRenewed || timestamp > current) && Interlocked.CompareExchange(ref _leaseDeadline, timestamp, current) is var seen && seen != current)
+        {
+            current = seen;
+        }
+    }
 
     private static uint Fnv1a(string value)
     {

@@ -139,8 +139,13 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        // Warnings and errors of every silo go to .data/silo-logs/<port>.log, to explain a failure after the fact.
+        string logs = Path.Combine(RepositoryRoot(), ".data", "silo-logs");
+        Directory.CreateDirectory(logs);
+        var log = TextWriter.Synchronized(new StreamWriter(Path.Combine(logs, $"{listen}.log"), append: true) { AutoFlush = true });
+        log.WriteLine($"--- {DateTimeOffset.UtcNow:O} pid {process.Id}");
+        process.OutputDataReceived += (_, line) => { if (line.Data is not null) log.WriteLine(line.Data); };
+        process.ErrorDataReceived += (_, line) => { if (line.Data is not null) log.WriteLine(line.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var address = new Uri($"http://127.0.0.1:{listen}");
