@@ -20,8 +20,9 @@ public static class DashboardApi
 
     public static IEndpointRouteBuilder MapDashboardApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/dashboard", () => DashboardAssets.Serve("index.html"));
-        app.MapGet("/dashboard/{file}", (string file) => DashboardAssets.Serve(file));
+        // The page and its files are not part of the API: left out of the OpenAPI document.
+        app.MapGet("/dashboard", () => DashboardAssets.Serve("index.html")).ExcludeFromDescription();
+        app.MapGet("/dashboard/{file}", (string file) => DashboardAssets.Serve(file)).ExcludeFromDescription();
 
         RouteGroupBuilder tenant = app.MapGroup("/v1/dashboard").RequireApiKey().RequireScope(ApiScopes.Read);
         tenant.MapGet("/grains", (HttpContext http, Metering.Runtime.Silo silo) => Grains(silo, http.Tenant()));
