@@ -84,6 +84,13 @@ public sealed class RemoteGrainInvoker : IGrainCallInvoker, IDisposable
                 continue;
             }
 
+            // A silo that has just claimed partitions may not have published its address yet: nothing was sent, try again.
+            if (!Uri.TryCreate(owner.Address, UriKind.Absolute, out _))
+            {
+                last = new ClusterUnavailableException($"Silo {owner.SiloId} owns partition {reference.Partition} but has not published its address yet.");
+                continue;
+            }
+
             (bool retry, T result, Exception? error) = await SendAsync<T>(owner, path, body, method.ReadOnly).ConfigureAwait(false);
             if (!retry)
             {
