@@ -2,6 +2,7 @@ using Metering.Gateway.ApiKeys;
 using Metering.Gateway.Audit;
 using Metering.Gateway.Billing;
 using Metering.Gateway.Catalog;
+using Metering.Gateway.Dashboard;
 using Metering.Gateway.Events;
 using Metering.Gateway.Infrastructure;
 using Metering.Gateway.Lago;
@@ -31,6 +32,9 @@ public static class GatewayExtensions
         builder.Services.AddMeteringSilo(builder.Configuration);
         builder.Services.AddHostedService<BootstrapService>();
         builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddSingleton<TrafficSampler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TrafficSampler>());
+        builder.Services.AddSingleton<SubscriptionOverview>();
         // Typed results (Ok<T>, Created<T>) write what Wire.Json writes: snake_case; the OpenAPI document follows the same options.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = Wire.Json.PropertyNamingPolicy);
         builder.Services.AddMeteringOpenApi();
@@ -44,6 +48,7 @@ public static class GatewayExtensions
 
     public static WebApplication MapMeteringApi(this WebApplication app)
     {
+        app.UseRequestTiming();
         app.UseExceptionHandler(error => error.Run(async context =>
         {
             await Problem(context.Features.Get<IExceptionHandlerFeature>()?.Error).ToResult().ExecuteAsync(context);
@@ -60,6 +65,7 @@ public static class GatewayExtensions
         app.MapInvoicesApi();
         app.MapSigningKeysApi();
         app.MapOperationsApi();
+        app.MapDashboardApi();
         app.MapApiKeysApi();
         app.MapSettingsApi();
         app.MapOpenMeterApi();

@@ -59,6 +59,7 @@ public sealed partial class IsolationTests(AppFixture app)
         new("webhook endpoint update", "PATCH", "/v1/webhook-endpoints/{webhook_endpoint}", """{"description":"taken"}"""),
         new("webhook secret rotation", "POST", "/v1/webhook-endpoints/{webhook_endpoint}/rotate-secret"),
         new("webhook endpoint delete", "DELETE", "/v1/webhook-endpoints/{webhook_endpoint}"),
+        new("subscription's dashboard view", "GET", "/v1/dashboard/subscriptions/{subscription}"),
     ];
 
     private static readonly ListCase[] s_lists =
@@ -74,6 +75,8 @@ public sealed partial class IsolationTests(AppFixture app)
         new("OpenMeter meters", "/api/v1/meters"),
         new("webhook endpoints", "/v1/webhook-endpoints"),
         new("webhook deliveries of the other tenant's endpoint", "/v1/webhook-deliveries?endpoint_id={other:webhook_endpoint}", ShowsOwn: false),
+        new("dashboard's hottest grains", "/v1/dashboard/grains"),
+        new("dashboard's billing runs and re-rating jobs", "/v1/dashboard/jobs"),
     ];
 
     [Fact]

@@ -22,6 +22,7 @@ public sealed class BillingRunService(NpgsqlDataSource dataSource, InvoiceServic
     private const string SelectSql = "SELECT " + RunColumns + " FROM billing_runs WHERE tenant_id = $1 AND id = $2";
     private const string RunColumns = "id, period_end_before, status, total, done, failed, created, created_at, completed_at";
     private const string ProgressSql = "UPDATE billing_runs SET total = $3, done = $4, failed = $5, created = $6, status = $7, completed_at = $8 WHERE tenant_id = $1 AND id = $2 RETURNING " + RunColumns;
+    private const string ListSql = "SELECT " + RunColumns + ", tenant_id FROM billing_runs WHERE ($1::text IS NULL OR tenant_id = $1) ORDER BY created_at DESC LIMIT $2";
 
     protected override string ClaimOrphansSql => "UPDATE billing_runs SET runner = $1 WHERE status = 'running' AND " + Orphaned + " RETURNING tenant_id, id, period_end_before";
 
@@ -42,6 +43,26 @@ public sealed class BillingRunService(NpgsqlDataSource dataSource, InvoiceServic
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         return await reader.ReadAsync(ct).ConfigureAwait(false) ? Read(reader) : null;
     }
+
+    /// <summary>The latest runs, newest first, of one tenant or (<paramref name="tenant"/> null) of all.</summary>
+    public async Task<IReadOnlyList<(string Tenant, BillingRun Run)>> ListAsync(string? tenant, int limit, CancellationToken ct = default)
+    {
+        await using NpgsqlCommand command = DataSource.CreateCommand(ListSql);
+        command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = tenant, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var runs = new List<(string, BillingRun)>();
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            runs.Add((reader.GetString(9), Read(reader)));
+        }
+
+        return runs;
+    }
+
+    private static BillingRun Read(NpgsqlDataReader reader)
+        => new(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4),
+            reader.GetInt32(5), reader.GetInt32(6), reader.GetFieldValue<DateTimeOffset>(7), reader.GetFieldValue<DateTimeOffset?>(8));
 
     protected override (string Tenant, Guid Id, DateTimeOffset Before) ReadUnfinished(NpgsqlDataReader reader)
         => (reader.GetString(0), reader.GetGuid(1), reader.GetFieldValue<DateTimeOffset>(2));
@@ -106,8 +127,4 @@ public sealed class BillingRunService(NpgsqlDataSource dataSource, InvoiceServic
 
         await transaction.CommitAsync(ct).ConfigureAwait(false);
     }
-
-    private static BillingRun Read(NpgsqlDataReader reader)
-        => new(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4),
-            reader.GetInt32(5), reader.GetInt32(6), reader.GetFieldValue<DateTimeOffset>(7), reader.GetFieldValue<DateTimeOffset?>(8));
 }

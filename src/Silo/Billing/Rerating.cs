@@ -29,6 +29,7 @@ public sealed class ReratingService(NpgsqlDataSource dataSource, BillingStore st
     private const string JobColumns = "id, customer_ids, range_from, range_to, status, recomputed, adjustments, error, created_at, completed_at";
     private const string SelectSql = "SELECT " + JobColumns + " FROM rerating_jobs WHERE tenant_id = $1 AND id = $2";
     private const string StatusSql = "UPDATE rerating_jobs SET status = $3, recomputed = $4, adjustments = $5, error = $6, completed_at = $7 WHERE tenant_id = $1 AND id = $2 RETURNING " + JobColumns;
+    private const string ListSql = "SELECT " + JobColumns + ", tenant_id FROM rerating_jobs WHERE ($1::text IS NULL OR tenant_id = $1) ORDER BY created_at DESC LIMIT $2";
 
     protected override string ClaimOrphansSql => "UPDATE rerating_jobs SET runner = $1 WHERE status IN ('pending', 'running') AND " + Orphaned + " RETURNING tenant_id, id";
 
@@ -72,6 +73,22 @@ public sealed class ReratingService(NpgsqlDataSource dataSource, BillingStore st
         command.AddPositional(tenant, id);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         return await reader.ReadAsync(ct).ConfigureAwait(false) ? Read(reader) : null;
+    }
+
+    /// <summary>The latest jobs, newest first, of one tenant or (<paramref name="tenant"/> null) of all.</summary>
+    public async Task<IReadOnlyList<(string Tenant, ReratingJob Job)>> ListAsync(string? tenant, int limit, CancellationToken ct = default)
+    {
+        await using NpgsqlCommand command = DataSource.CreateCommand(ListSql);
+        command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = tenant, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var jobs = new List<(string, ReratingJob)>();
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            jobs.Add((reader.GetString(10), Read(reader)));
+        }
+
+        return jobs;
     }
 
     private static ReratingJob Read(NpgsqlDataReader reader)

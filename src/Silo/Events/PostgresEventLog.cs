@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Metering.Grains.Events;
 using Metering.Runtime;
+using Metering.Runtime.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -75,6 +77,12 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
     private long _commits;
     private long _eventsWritten;
 
+    /// <summary>Events per group commit.</summary>
+    public Histogram CommitSize { get; } = new(Histogram.SizeBounds);
+
+    /// <summary>Seconds per group commit, from taking the connection to the end of the transaction.</summary>
+    public Histogram CommitDuration { get; } = new(Histogram.DurationBounds);
+
     private sealed class AppendRequest(string tenantId, string subscriptionId, IReadOnlyList<IncomingEvent> events, FencingToken fence)
     {
         public string TenantId { get; } = tenantId;
@@ -145,8 +153,11 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
 
             try
             {
+                long start = Stopwatch.GetTimestamp();
                 connection ??= await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
                 await CommitAsync(connection, batch).ConfigureAwait(false);
+                CommitDuration.Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
+                CommitSize.Observe(events);
                 Interlocked.Increment(ref _commits);
                 Interlocked.Add(ref _eventsWritten, events);
                 foreach (AppendRequest request in batch)

@@ -39,7 +39,15 @@ public static class SiloServiceCollectionExtensions
             builder.MaxPoolSize = 50;
         }
 
-        services.AddSingleton(_ => NpgsqlDataSource.Create(builder.ConnectionString));
+        // Each silo's pool has a name of its own, so its metrics are told apart from other pools in the process.
+        string poolName = "metering-" + Guid.NewGuid().ToString("N")[..12];
+        services.AddSingleton(_ => new PostgresPoolMetrics(poolName));
+        services.AddSingleton(sp =>
+        {
+            // The listener starts before the pool, so it sees every change of the pool's counters.
+            _ = sp.GetRequiredService<PostgresPoolMetrics>();
+            return new NpgsqlDataSourceBuilder(builder.ConnectionString) { Name = poolName }.Build();
+        });
         services.AddSingleton(Bind<EventLogOptions>(configuration, "EventLog"));
         services.AddSingleton(Bind<RollupOptions>(configuration, "Rollup"));
         services.AddSingleton(Bind<SubscriptionGrainOptions>(configuration, "Subscriptions"));
