@@ -104,12 +104,26 @@ public sealed class SiloCluster : IAsyncDisposable
         return directory.Owners.ToDictionary(o => o.Partition, o => o.Address);
     }
 
-    /// <summary>The silo that owns a subscription's partition now.</summary>
+    /// <summary>The silo that owns a subscription's partition now. A silo's directory lists a partition only once its
+    /// owner has published an address (just after a rebalance it may not have yet), so this asks again for a while.</summary>
     public async Task<GatewayProcess> OwnerOfAsync(string tenant, string subscription)
     {
         int partition = PartitionTable.PartitionOf($"{tenant}/{subscription}", 256);
-        string address = (await OwnersAsync(Running.First()))[partition];
-        return Silos.Single(s => !s.HasExited && s.Address == new Uri(address));
+        DateTime until = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            if ((await OwnersAsync(Running.First())).TryGetValue(partition, out string? address))
+            {
+                return Silos.Single(s => !s.HasExited && s.Address == new Uri(address));
+            }
+
+            if (DateTime.UtcNow > until)
+            {
+                throw new TimeoutException($"partition {partition} has no owner with an address in the directory");
+            }
+
+            await Task.Delay(100);
+        }
     }
 
     public async ValueTask DisposeAsync()
