@@ -5,6 +5,7 @@ using Metering.Client;
 // Open-model load generator: requests start at a fixed arrival rate whatever the answers do, and latency is measured
 // from each request's intended send time (no coordinated omission). Loopback only; bounded in count and time.
 //   dotnet run --project loadtests/Metering.LoadGen -- <url> <admin-key> <scenario: batch|single|check|consume> <rate/s> <seconds> [batch-size]
+//   ... <url> <admin-key> queries <events>: usage queries (minute windows, odd-minute ranges, OpenMeter) over that many events
 //   (batch-es256 and single-es256: the same events, each signed with ES256 under the "required" policy; the signatures are
 //   made before the clock starts, so the generator's signing does not compete with the server; batch-es256-whole: each batch
 //   signed once, as a whole, under the same policy)
@@ -30,6 +31,9 @@ switch (scenario)
     case "owner":
         Console.WriteLine(await ClusterScenarios.OwnerAsync(silos[0], args[3], args[4]));
         return 0;
+    case "webhooks-drain":
+        return await Metering.LoadGen.WebhookScenarios.DrainAsync(silos[0], adminKey, int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture),
+            args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 1);
 }
 
 double rate = args.Length > 3 ? double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 500;
@@ -38,6 +42,11 @@ int batchSize = args.Length > 5 ? int.Parse(args[5], System.Globalization.Cultur
 var target = silos[0];
 
 const int subscriptions = 50;
+if (scenario == "queries")
+{
+    return await UsageQueries.RunAsync(target, adminKey, (int)rate);
+}
+
 if (scenario == "billing")
 {
     return await BillingRun.RunAsync(target, adminKey, (int)rate);
@@ -61,6 +70,15 @@ await client.PostAsync("/v1/plans", new { code = "p", currency = "USD", interval
 for (int s = 0; s < subscriptions; s++)
 {
     await client.PostAsync("/v1/subscriptions", new { id = $"s{s}", customer_id = "c", plan = "p", subjects = new[] { $"agent:{s}" } });
+}
+
+// single-thresholds: single events with per-minute quotas whose thresholds fire about once a second per subscription, and
+// an endpoint receiving them; single-quotas: the same quotas without thresholds (the baseline).
+Metering.LoadGen.FastReceiver? notifications = null;
+if (scenario is "single-thresholds" or "single-quotas")
+{
+    notifications = await Metering.LoadGen.WebhookScenarios.ThresholdsAsync(client, subscriptions, rate, scenario == "single-thresholds");
+    scenario = "single";
 }
 
 string offeredScenario = scenario;
@@ -207,6 +225,11 @@ Console.WriteLine(scenario is "check" or "consume"
     : $"events durable={eventsOk} in {elapsed:F1}s => {eventsOk / elapsed:F0} events/s");
 Console.WriteLine($"latency ms (from intended send): p50={P(0.50):F2} p90={P(0.90):F2} p99={P(0.99):F2} max={latencies[^1]:F2}");
 Console.WriteLine("answers: " + string.Join(", ", outcomes.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key}={o.Value}")));
+if (notifications is not null)
+{
+    Console.WriteLine($"notifications received during the run: {notifications.Distinct} ({notifications.Distinct / elapsed:F0}/s)");
+    await notifications.DisposeAsync();
+}
 return failed == 0 ? 0 : 1;
 
 // Counts the answer's status, and for a batch answered 207 the code of each event it refused ("event:CODE (detail)").

@@ -50,5 +50,11 @@ public static class CliApp
     [
         ClusterCommand.Create(c),
         TenantsCommand.Create(c),
+        WebhooksCommand.Create(c),
+        EventsCommand.Create(c),
+        UsageCommand.Create(c),
+        QuotasCommand.Create(c),
+        InvoicesCommand.Create(c),
+        BillingRunCommand.Create(c),
     ];
 }

@@ -2,8 +2,11 @@ using Metering.Gateway.ApiKeys;
 using Metering.Gateway.Audit;
 using Metering.Gateway.Billing;
 using Metering.Gateway.Catalog;
+using Metering.Gateway.Dashboard;
 using Metering.Gateway.Events;
 using Metering.Gateway.Infrastructure;
+using Metering.Gateway.Lago;
+using Metering.Gateway.OpenMeter;
 using Metering.Gateway.Operations;
 using Metering.Gateway.Quotas;
 using Metering.Gateway.RateLimits;
@@ -11,6 +14,7 @@ using Metering.Gateway.Settings;
 using Metering.Gateway.Signing;
 using Metering.Gateway.Tenants;
 using Metering.Gateway.Usage;
+using Metering.Gateway.Webhooks;
 using Metering.Silo.Hosting;
 using Metering.Runtime;
 using Microsoft.AspNetCore.Diagnostics;
@@ -28,17 +32,23 @@ public static class GatewayExtensions
         builder.Services.AddMeteringSilo(builder.Configuration);
         builder.Services.AddHostedService<BootstrapService>();
         builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddSingleton<TrafficSampler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TrafficSampler>());
+        builder.Services.AddSingleton<SubscriptionOverview>();
         // Typed results (Ok<T>, Created<T>) write what Wire.Json writes: snake_case; the OpenAPI document follows the same options.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = Wire.Json.PropertyNamingPolicy);
         builder.Services.AddMeteringOpenApi();
         builder.Services.AddSingleton<SignatureCheck>();
         builder.Services.AddSingleton<EventIngestor>();
+        builder.Services.AddSingleton<LagoIngest>();
+        builder.Services.AddSingleton<Metering.Silo.Webhooks.IResourceJson, ApiResourceJson>();
         builder.Services.AddRateLimits(builder.Configuration);
         return builder;
     }
 
     public static WebApplication MapMeteringApi(this WebApplication app)
     {
+        app.UseRequestTiming();
         app.UseExceptionHandler(error => error.Run(async context =>
         {
             await Problem(context.Features.Get<IExceptionHandlerFeature>()?.Error).ToResult().ExecuteAsync(context);
@@ -58,8 +68,13 @@ public static class GatewayExtensions
         app.MapInvoicesApi();
         app.MapSigningKeysApi();
         app.MapOperationsApi();
+        app.MapDashboardApi();
         app.MapApiKeysApi();
         app.MapSettingsApi();
+        app.MapOpenMeterApi();
+        app.MapLagoApi();
+        app.MapWebhookEndpointsApi();
+        app.MapWebhookDeliveriesApi();
         app.MapSiloEndpoints();
         app.MapOpenApi(ApiDocument.Path);
         app.Lifetime.ApplicationStarted.Register(() => _ = AdvertiseAsync(app));

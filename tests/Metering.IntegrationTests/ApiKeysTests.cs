@@ -54,6 +54,9 @@ public sealed class ApiKeysTests(AppFixture app)
             new("read", HttpMethod.Get, "/v1/rerating-jobs/" + missing),
             new("read", HttpMethod.Get, "/v1/audit-events"),
             new("read", HttpMethod.Get, "/v1/cluster"),
+            new("read", HttpMethod.Get, "/v1/dashboard/grains"),
+            new("read", HttpMethod.Get, "/v1/dashboard/jobs"),
+            new("read", HttpMethod.Get, "/v1/dashboard/subscriptions/sub_1"),
             new("read", HttpMethod.Get, "/v1/settings/rate-limit"),
             new("read", HttpMethod.Get, "/v1/signing-keys"),
             new("read", HttpMethod.Get, "/v1/signing-keys/" + missing),
@@ -66,6 +69,8 @@ public sealed class ApiKeysTests(AppFixture app)
             new("read", HttpMethod.Get, "/v1/subscriptions/sub_1/quotas"),
             new("read", HttpMethod.Get, "/v1/billing-runs"),
             new("read", HttpMethod.Get, "/v1/rerating-jobs"),
+            new("read", HttpMethod.Get, "/v1/webhook-deliveries"),
+            new("read", HttpMethod.Get, "/v1/webhook-deliveries/" + missing),
             new("read", HttpMethod.Post, "/v1/pricing/preview", new { model = "per_unit", properties = new { unit_price = "0.01" }, quantity = "10" }),
 
             new("manage", HttpMethod.Post, "/v1/meters", new { code = "m_" + unique, event_type = "other", aggregation = "count" }),
@@ -96,6 +101,24 @@ public sealed class ApiKeysTests(AppFixture app)
             new("manage", HttpMethod.Post, "/v1/signing-keys", new { id = "sk_" + unique, algorithm = "hmac-sha256", subjects = new[] { "*" } }),
             new("manage", HttpMethod.Post, $"/v1/signing-keys/{missing}/revoke"),
             new("manage", HttpMethod.Put, "/v1/settings/signatures", new { policy = "verify_if_present" }),
+
+            // The OpenMeter-compatible API (/api/v1) and the Lago-compatible one (/lago/api/v1), under the same scopes.
+            new("ingest", HttpMethod.Post, "/api/v1/events", new { id = "ce-" + unique, source = "probe", specversion = "1.0", type = "call", subject }),
+            new("ingest", HttpMethod.Post, "/lago/api/v1/events", new { @event = new { transaction_id = "l-" + unique, external_subscription_id = "sub_1", code = Meter } }),
+            new("ingest", HttpMethod.Post, "/lago/api/v1/events/batch", new { events = new[] { new { transaction_id = "lb-" + unique, external_subscription_id = "sub_1", code = Meter } } }),
+            new("read", HttpMethod.Get, "/api/v1/meters"),
+            new("read", HttpMethod.Get, "/api/v1/meters/" + Meter),
+            new("read", HttpMethod.Get, $"/api/v1/meters/{Meter}/query?windowSize=MINUTE"),
+            new("read", HttpMethod.Post, $"/api/v1/meters/{Meter}/query", new { windowSize = "HOUR" }),
+            new("read", HttpMethod.Get, "/lago/api/v1/customers/cust_1/current_usage?external_subscription_id=sub_1"),
+            new("manage", HttpMethod.Post, "/api/v1/meters", new { slug = "om_" + unique, eventType = "other", aggregation = "COUNT" }),
+            new("manage", HttpMethod.Post, "/v1/webhook-endpoints", new { url = "https://203.0.113.10/hooks", events = new[] { "credits.low" } }),
+            new("manage", HttpMethod.Get, "/v1/webhook-endpoints"),
+            new("manage", HttpMethod.Get, "/v1/webhook-endpoints/" + missing),
+            new("manage", HttpMethod.Patch, "/v1/webhook-endpoints/" + missing, new { enabled = false }),
+            new("manage", HttpMethod.Delete, "/v1/webhook-endpoints/" + missing),
+            new("manage", HttpMethod.Post, $"/v1/webhook-endpoints/{missing}/rotate-secret"),
+            new("manage", HttpMethod.Post, $"/v1/webhook-deliveries/{missing}/retry"),
         ];
     }
 
@@ -136,7 +159,8 @@ public sealed class ApiKeysTests(AppFixture app)
     public void Every_v1_endpoint_declares_the_scope_it_needs_and_has_a_probe_in_the_matrix()
     {
         var endpoints = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Where(e => e.RoutePattern.RawText?.StartsWith("/v1", StringComparison.Ordinal) == true).ToList();
+            .Where(e => e.RoutePattern.RawText is { } path && (path.StartsWith("/v1", StringComparison.Ordinal) || path.StartsWith("/api/v1", StringComparison.Ordinal)
+                || path.StartsWith("/lago/api/v1", StringComparison.Ordinal))).ToList();
         // The scope matrix above probes each endpoint once: a new endpoint needs a probe there.
         Assert.Equal(Probes("agent:x").Count, endpoints.Count);
         Assert.All(endpoints, e => Assert.True(e.Metadata.GetMetadata<RequiredScope>() is not null, $"{e.DisplayName} declares no scope"));

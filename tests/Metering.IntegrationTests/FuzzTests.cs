@@ -55,8 +55,8 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
         string subject = "agent:fuzz:" + tenant;
         DateTimeOffset now = DateTimeOffset.UtcNow;
         DateTimeOffset started = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(-1);
-        string invoiceId = await SetUpCatalogAsync(client, subject, started);
-        FuzzTarget[] targets = Targets(tenant, subject, started, now, invoiceId);
+        (string invoiceId, string endpointId) = await SetUpCatalogAsync(client, subject, started);
+        FuzzTarget[] targets = Targets(tenant, subject, started, now, invoiceId, endpointId);
 
         var fuzzer = new RequestFuzzer(Seed);
         List<FuzzCase> cases = targets.SelectMany(fuzzer.Cases).ToList();
@@ -101,9 +101,9 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
     }
 
     /// <summary>A meter of each kind the endpoints use, a customer, a plan with a price, a subscription that has one ended
-    /// period and the current one, quotas, and a draft invoice of the ended period: mutated bodies then reach the checks
-    /// behind "not found".</summary>
-    private static async Task<string> SetUpCatalogAsync(HttpClient client, string subject, DateTimeOffset started)
+    /// period and the current one, quotas, a draft invoice of the ended period and a webhook endpoint: mutated bodies then
+    /// reach the checks behind "not found".</summary>
+    private static async Task<(string InvoiceId, string EndpointId)> SetUpCatalogAsync(HttpClient client, string subject, DateTimeOffset started)
     {
         async Task Expect(int status, string method, string path, string json)
         {
@@ -129,10 +129,15 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
         await Expect(200, "PUT", $"/v1/subscriptions/{Subscription}/quotas/{QuotaMeter}", """{"limit":"100","period":"none"}""");
         (int status, JsonElement invoice) = await client.PostRawAsync("/v1/invoices", $$"""{"subscription_id":"{{Subscription}}","period_start":"{{Iso(started)}}"}""");
         Assert.True(status == 201, invoice.ToString());
-        return invoice.Str("id");
+        (status, JsonElement endpoint) = await client.PostRawAsync("/v1/webhook-endpoints", $$"""{"url":"{{WebhookUrl}}","events":["credits.low"]}""");
+        Assert.True(status == 201, endpoint.ToString());
+        return (invoice.Str("id"), endpoint.GetProperty("endpoint").Str("id"));
     }
 
-    private static FuzzTarget[] Targets(string tenant, string subject, DateTimeOffset started, DateTimeOffset now, string invoiceId)
+    /// <summary>A public address (TEST-NET-3) that passes the URL rule without a name to resolve; nothing listens there.</summary>
+    private const string WebhookUrl = "https://203.0.113.10/fuzz";
+
+    private static FuzzTarget[] Targets(string tenant, string subject, DateTimeOffset started, DateTimeOffset now, string invoiceId, string endpointId)
     {
         var none = new Dictionary<string, string>();
         int day = 0;
@@ -140,6 +145,8 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
         DateTimeOffset epoch = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
         string Range() => $"\"effective_from\":\"{Iso(epoch.AddDays(day))}\",\"effective_to\":\"{Iso(epoch.AddDays(++day))}\"";
         string Event(string key) => $$$"""{"idempotency_key":"ev-{{{key}}}","subject":{{{Quote(subject)}}},"event_type":"{{{Meter}}}","properties":{"tokens":1500,"model":"gpt-4","usage":{"input":"12"}},"delegation_chain":["human:alice@example.com"]}""";
+        string CloudEvent(string key) => $$$"""{"id":"ce-{{{key}}}","source":"fuzz","specversion":"1.0","type":"{{{Meter}}}","subject":{{{Quote(subject)}}},"time":"{{{Iso(now.AddMinutes(-1))}}}","data":{"tokens":15,"model":"gpt-4"}}""";
+        string LagoEvent(string key) => $$$"""{"transaction_id":"tx-{{{key}}}","external_subscription_id":"{{{Subscription}}}","code":"{{{Meter}}}","timestamp":{{{now.AddMinutes(-1).ToUnixTimeSeconds()}}},"properties":{"tokens":15,"model":"gpt-4"}}""";
         var subscriptionQuota = new Dictionary<string, string> { ["id"] = Subscription, ["meter"] = QuotaMeter };
         var invoice = new Dictionary<string, string> { ["id"] = invoiceId };
         return
@@ -161,7 +168,7 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
             new("PUT /v1/subscriptions/{id}/quotas/{meter}", HttpMethod.Put, "/v1/subscriptions/{id}/quotas/{meter}", subscriptionQuota,
             [
                 _ => Json("""{"limit":"100","period":"none","overflow":"block","refill":{"amount":"10","interval":"day"}}"""),
-                _ => Json("""{"limit":5000,"period":"hour","overflow":"allow_overage"}"""),
+                _ => Json("""{"limit":5000,"period":"hour","overflow":"allow_overage","thresholds":[25,75.5,100]}"""),
             ]),
             new("PATCH /v1/subscriptions/{id}/quotas/{meter}", HttpMethod.Patch, "/v1/subscriptions/{id}/quotas/{meter}",
                 new Dictionary<string, string> { ["id"] = Subscription, ["meter"] = Meter },
@@ -205,6 +212,19 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
                 [_ => Json($$"""{"plan":"{{HugePlan}}","at":"period_end","quotas":"carry_over"}""")]),
             new("POST /v1/subscriptions/{id}/cancel", HttpMethod.Post, "/v1/subscriptions/{id}/cancel", new Dictionary<string, string> { ["id"] = CanceledSubscription },
                 [_ => Json("""{"at":"period_end"}""")]),
+            new("POST /api/v1/events", HttpMethod.Post, "/api/v1/events", none, [k => Json(CloudEvent(k))]),
+            new("POST /api/v1/meters", HttpMethod.Post, "/api/v1/meters", none,
+                [k => Json($$$"""{"slug":"fzom_{{{k}}}","eventType":"{{{Meter}}}","aggregation":"AVG","valueProperty":"$.tokens","groupBy":{"model":"$.model"}}""")]),
+            new("POST /api/v1/meters/{idOrSlug}/query", HttpMethod.Post, "/api/v1/meters/{idOrSlug}/query", new Dictionary<string, string> { ["idOrSlug"] = Meter },
+                [_ => Json($$$"""{"from":"{{{Iso(now.AddHours(-2))}}}","to":"{{{Iso(now.AddHours(-1))}}}","windowSize":"MINUTE","windowTimeZone":"Europe/Paris","groupBy":["model","subject"],"filterGroupBy":{"model":"gpt-4"},"subject":[{{{Quote(subject)}}}]}""")]),
+            new("GET /api/v1/meters/{idOrSlug}/query", HttpMethod.Get, "/api/v1/meters/{idOrSlug}/query", new Dictionary<string, string> { ["idOrSlug"] = Meter }, [],
+                Query: [("from", Iso(now.AddHours(-2))), ("to", Iso(now.AddHours(-1))), ("windowSize", "HOUR"), ("groupBy", "model"), ("filterGroupBy[model]", "gpt-4")]),
+            new("POST /lago/api/v1/events", HttpMethod.Post, "/lago/api/v1/events", none, [k => Json("{\"event\":" + LagoEvent(k) + "}")]),
+            new("POST /lago/api/v1/events/batch", HttpMethod.Post, "/lago/api/v1/events/batch", none, [k => Json("{\"events\":[" + LagoEvent(k + "-0") + "," + LagoEvent(k + "-1") + "]}")]),
+            new("POST /v1/webhook-endpoints", HttpMethod.Post, "/v1/webhook-endpoints", none,
+                [k => Json($$"""{"url":"{{WebhookUrl}}/{{k}}","events":["credits.low","rerating.completed"],"description":"fuzz {{k}}"}""")]),
+            new("PATCH /v1/webhook-endpoints/{id}", HttpMethod.Patch, "/v1/webhook-endpoints/{id}", new Dictionary<string, string> { ["id"] = endpointId },
+                [k => Json($$"""{"url":"{{WebhookUrl}}/{{k}}","events":["credits.low"],"description":"fuzz {{k}}","enabled":true}""")]),
         ];
     }
 
@@ -253,6 +273,13 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
             return status == 400 ? null : $"answered {status}, not the HTTP server's 400";
         }
 
+        if (status >= 400 && fuzzCase.Target.StartsWith("POST /lago/", StringComparison.Ordinal) && contentType == "application/json")
+        {
+            // Lago's clients read Lago's errors: {"status","error","code","error_details"}.
+            bool lagoCode = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("code", out JsonElement lago) && lago.ValueKind == JsonValueKind.String;
+            return lagoCode ? null : $"answered {status} without Lago's code: {Truncated(body)}";
+        }
+
         if (status >= 400)
         {
             bool hasCode = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("code", out JsonElement code)
@@ -277,6 +304,9 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
         ("POST /v1/events", 201) => 1,
         ("POST /v1/events/batch", 207) => body.GetProperty("results").EnumerateArray().Count(r => r.GetProperty("status").GetInt32() == 201),
         ("POST /v1/quotas/consume", 200) => body.GetProperty("allowed").GetBoolean() ? 1 : 0,
+        ("POST /api/v1/events", 204) => 1,
+        ("POST /lago/api/v1/events", 200) => 1,
+        ("POST /lago/api/v1/events/batch", 200) => body.GetProperty("events").GetArrayLength(),
         _ => 0,
     };
 

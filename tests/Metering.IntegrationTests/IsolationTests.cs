@@ -49,6 +49,19 @@ public sealed partial class IsolationTests(AppFixture app)
         new("signing key", "GET", "/v1/signing-keys/{signing_key}"),
         new("signing key revoke", "POST", "/v1/signing-keys/{signing_key}/revoke"),
         new("API key revoke", "DELETE", "/v1/api-keys/{api_key}"),
+        new("OpenMeter meter", "GET", "/api/v1/meters/{meter}"),
+        new("OpenMeter meter query", "GET", "/api/v1/meters/{meter}/query"),
+        new("OpenMeter meter query by body", "POST", "/api/v1/meters/{meter}/query", "{}"),
+        new("subject's CloudEvent", "POST", "/api/v1/events", """{"id":"iso-{fresh}","source":"iso","specversion":"1.0","type":"{meter}","subject":"{subject}","data":{"tokens":1}}""", Status: 422, Code: "UNKNOWN_SUBJECT"),
+        new("Lago event on a subscription", "POST", "/lago/api/v1/events", """{"event":{"transaction_id":"iso-{fresh}","external_subscription_id":"{subscription}","code":"{meter}","properties":{"tokens":1}}}""", Code: "subscription_not_found"),
+        new("Lago batch on a subscription", "POST", "/lago/api/v1/events/batch", """{"events":[{"transaction_id":"iso-{fresh}","external_subscription_id":"{subscription}","code":"{meter}","properties":{"tokens":1}}]}""", Status: 422, Code: "validation_errors"),
+        new("Lago current usage", "GET", "/lago/api/v1/customers/{customer}/current_usage?external_subscription_id={subscription}", Code: "customer_not_found"),
+        new("webhook endpoint", "GET", "/v1/webhook-endpoints/{webhook_endpoint}"),
+        new("webhook endpoint update", "PATCH", "/v1/webhook-endpoints/{webhook_endpoint}", """{"description":"taken"}"""),
+        new("webhook secret rotation", "POST", "/v1/webhook-endpoints/{webhook_endpoint}/rotate-secret"),
+        new("webhook endpoint delete", "DELETE", "/v1/webhook-endpoints/{webhook_endpoint}"),
+        new("subscription's dashboard view", "GET", "/v1/dashboard/subscriptions/{subscription}"),
+        // The lifecycle writes last: they end the owner's subscription, free its subject and archive its meter.
         new("customer update", "PATCH", "/v1/customers/{customer}", """{"name":"taken over"}"""),
         new("customer delete", "DELETE", "/v1/customers/{customer}"),
         new("meter update", "PATCH", "/v1/meters/{meter}", """{"description":"taken over"}"""),
@@ -80,6 +93,11 @@ public sealed partial class IsolationTests(AppFixture app)
         new("invoices of the other tenant's customer id", "/v1/invoices?customer_id={other:customer}", ShowsOwn: false),
         new("billing runs", "/v1/billing-runs", ShowsOwn: false),
         new("re-rating jobs", "/v1/rerating-jobs"),
+        new("OpenMeter meters", "/api/v1/meters"),
+        new("webhook endpoints", "/v1/webhook-endpoints"),
+        new("webhook deliveries of the other tenant's endpoint", "/v1/webhook-deliveries?endpoint_id={other:webhook_endpoint}", ShowsOwn: false),
+        new("dashboard's hottest grains", "/v1/dashboard/grains"),
+        new("dashboard's billing runs and re-rating jobs", "/v1/dashboard/jobs"),
     ];
 
     [Fact]
@@ -192,6 +210,7 @@ public sealed partial class IsolationTests(AppFixture app)
         ids["job"] = (await Create("/v1/rerating-jobs", $$"""{"customer_ids":["{customer}"],"from":"{{Iso(started)}}","to":"{{Iso(now)}}"}""", 202)).Str("id");
         ids["signing_key"] = (await Create("/v1/signing-keys", $$$"""{"id":"iso_{{{marker}}}_signing","algorithm":"hmac-sha256","subjects":["{subject}"]}""")).Str("id");
         ids["api_key"] = (await Create("/v1/api-keys", $$$"""{"scopes":["read"],"description":"iso {{{marker}}}"}""")).Str("id");
+        ids["webhook_endpoint"] = (await Create("/v1/webhook-endpoints", $$$"""{"url":"https://203.0.113.10/{{{marker}}}","events":["credits.low"]}""")).GetProperty("endpoint").Str("id");
         return ids;
     }
 
@@ -212,6 +231,7 @@ public sealed partial class IsolationTests(AppFixture app)
             ["job"] = Guid.NewGuid().ToString(),
             ["signing_key"] = $"iso_{marker}_signing",
             ["api_key"] = Guid.NewGuid().ToString(),
+            ["webhook_endpoint"] = Guid.NewGuid().ToString(),
         };
     }
 

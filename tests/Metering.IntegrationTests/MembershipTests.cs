@@ -68,6 +68,38 @@ public sealed class MembershipTests
     }
 
     [Fact]
+    public async Task A_write_in_flight_holds_off_a_release_of_its_partitions_but_not_the_renewal_of_their_leases()
+    {
+        await using NpgsqlDataSource dataSource = await MigratedAsync();
+        var a = new PostgresMembership(dataSource, new SiloOptions { SiloId = "a", Partitions = 8 });
+        await a.JoinAsync(default);
+        IReadOnlyList<(int Partition, long Epoch)> held = await a.ClaimAsync(8, default);
+
+        // A group commit's transaction, open after its fence check, as while its rows are being inserted.
+        await using NpgsqlConnection write = await dataSource.OpenConnectionAsync();
+        await using NpgsqlTransaction transaction = await write.BeginTransactionAsync();
+        await using (var fence = new NpgsqlCommand("SELECT metering_assert_fences($1, $2, $3)", write, transaction))
+        {
+            fence.Parameters.Add(new() { Value = "a" });
+            fence.Parameters.Add(new() { Value = held.Select(h => h.Partition).Reverse().ToArray() });
+            fence.Parameters.Add(new() { Value = held.Select(h => h.Epoch).Reverse().ToArray() });
+            await fence.ExecuteNonQueryAsync();
+        }
+
+        Task<MembershipSnapshot> beat = a.HeartbeatAsync(0, default);
+        Assert.True(await Task.WhenAny(beat, Task.Delay(TimeSpan.FromSeconds(10))) == beat, "the renewal waited for the write");
+        Assert.Equal(8, (await beat).Renewed.Count);
+        Assert.Equal(8, a.KeepAlive(0)!.Count);
+
+        Task release = a.ReleaseAsync([3, 5], default);
+        await Task.Delay(500);
+        Assert.False(release.IsCompleted); // the write goes first
+        await transaction.CommitAsync();
+        await release;
+        Assert.Equal(6, (await a.HeartbeatAsync(0, default)).Renewed.Count);
+    }
+
+    [Fact]
     public async Task Grain_state_in_postgres_refuses_a_stale_version_and_a_fenced_epoch()
     {
         await using NpgsqlDataSource dataSource = await MigratedAsync();

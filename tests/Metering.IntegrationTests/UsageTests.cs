@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Metering.Grains.Subscriptions;
 using Metering.IntegrationTests.Infrastructure;
@@ -101,7 +102,12 @@ public sealed class UsageTests(AppFixture app)
             Assert.Equal(400, bad);
             Assert.Equal("INVALID_REQUEST", badBody.Code());
             Assert.Equal(400, (await client.GetJsonAsync("/v1/subscriptions/sub_1/usage?meter=llm_tokens&window=week")).Status);
-            Assert.Equal(400, (await client.GetJsonAsync($"/v1/subscriptions/sub_1/usage?meter=llm_tokens&from={h1.AddMinutes(30):yyyy-MM-ddTHH:mm:ssZ}")).Status);
+            // Any whole minute is a bound (read from the event log); a second within a minute is not.
+            Assert.Equal(400, (await client.GetJsonAsync($"/v1/subscriptions/sub_1/usage?meter=llm_tokens&from={h1.AddSeconds(30):yyyy-MM-ddTHH:mm:ssZ}")).Status);
+            (int minuteStatus, JsonElement byMinute) = await client.GetJsonAsync($"/v1/subscriptions/sub_1/usage?meter=llm_tokens&window=minute&from={Hour(h1)}&to={Hour(h2.AddHours(1))}");
+            Assert.Equal(200, minuteStatus);
+            Assert.Equal("15600", byMinute.Str("value"));
+            Assert.All(byMinute.GetProperty("windows").EnumerateArray(), w => Assert.Equal(60, (DateTimeOffset.Parse(w.Str("end"), CultureInfo.InvariantCulture) - DateTimeOffset.Parse(w.Str("start"), CultureInfo.InvariantCulture)).TotalSeconds));
             Assert.Equal(404, (await client.GetJsonAsync("/v1/subscriptions/sub_1/usage?meter=nope")).Status);
             Assert.Equal(404, (await client.GetJsonAsync("/v1/subscriptions/nope/usage?meter=calls")).Status);
         }

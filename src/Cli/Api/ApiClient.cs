@@ -26,7 +26,8 @@ public sealed class ApiClient : IDisposable
 
     public Task<ApiResponse> PutAsync(string path, object body, CancellationToken ct) => SendAsync(HttpMethod.Put, path, body, retry: true, ct);
 
-    public Task<ApiResponse> PostRawAsync(string path, byte[] json, CancellationToken ct) => SendWithRetryAsync(HttpMethod.Post, path, json, retry: true, ct);
+    /// <summary>POSTs JSON bytes once: the caller decides what to send again.</summary>
+    public Task<ApiResponse> PostOnceAsync(string path, byte[] json, CancellationToken ct) => SendWithRetryAsync(HttpMethod.Post, path, json, retry: false, ct);
 
     private Task<ApiResponse> SendAsync(HttpMethod method, string path, object? body, bool retry, CancellationToken ct)
         => SendWithRetryAsync(method, path, body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body), retry, ct);

@@ -18,7 +18,7 @@ public sealed record CreateMeterRequest(string Code, string EventType, Aggregati
         Aggregation aggregation = Aggregation.Count;
         if (aggregationText is not null && !WireName.TryParseWire(aggregationText, out aggregation))
         {
-            body.Fail("aggregation", "'aggregation' must be count, sum, unique_count, max, min or latest.");
+            body.Fail("aggregation", "'aggregation' must be count, sum, unique_count, max, min, latest or avg.");
         }
 
         if (aggregationText is not null && aggregation != Aggregation.Count && valueProperty is null)

@@ -29,6 +29,23 @@ public sealed class JsonBody
     /// <summary>Reads the body as a JSON object (owning a copy of it), or the error to answer.</summary>
     public static async Task<(JsonBody? Body, ApiError? Error)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        (JsonElement? root, ApiError? error) = await ReadJsonAsync(request, cancellationToken).ConfigureAwait(false);
+        if (root is not { } json)
+        {
+            return (null, error);
+        }
+
+        return json.ValueKind == JsonValueKind.Object
+            ? (new JsonBody(json), null)
+            : (null, new ApiError(400, ApiError.Codes.InvalidRequest, "The body must be a JSON object."));
+    }
+
+    /// <summary>Wraps a JSON object read elsewhere (an item of an array body), with its own error collection.</summary>
+    public static JsonBody Of(JsonElement obj) => new(obj);
+
+    /// <summary>Reads the body as any JSON value (owning a copy of it), or the error to answer.</summary>
+    public static async Task<(JsonElement? Root, ApiError? Error)> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
         if (request.ContentLength > MaxBodyBytes)
         {
             return (null, TooLarge());
@@ -49,12 +66,7 @@ public sealed class JsonBody
         try
         {
             using JsonDocument document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                return (null, new ApiError(400, ApiError.Codes.InvalidRequest, "The body must be a JSON object."));
-            }
-
-            return (new JsonBody(document.RootElement.Clone()), null);
+            return (document.RootElement.Clone(), null);
         }
         catch (JsonException ex)
         {
@@ -220,6 +232,25 @@ public sealed class JsonBody
         }
 
         return true;
+    }
+
+    /// <summary>The members of <paramref name="obj"/> (the object field <paramref name="field"/>), or null with a fault when a
+    /// member's name is not text PostgreSQL can store (not UTF-8, an unpaired surrogate, U+0000).</summary>
+    public (string Name, JsonElement Value)[]? Members(string field, JsonElement obj)
+    {
+        var members = new List<(string, JsonElement)>();
+        foreach (JsonProperty property in obj.EnumerateObject())
+        {
+            if (StorableText.Of(JsonMarshal.GetRawUtf8PropertyName(property), invalidUtf8IsReplaced: false) is { } fault)
+            {
+                Fail(field, $"A name in '{field}' {StorableText.Describe(field, fault)[(field.Length + 3)..]}");
+                return null;
+            }
+
+            members.Add((property.Name, property.Value));
+        }
+
+        return [.. members];
     }
 
     /// <summary>The member named <paramref name="name"/> (the last, when there are several), as

@@ -73,6 +73,9 @@ public sealed record ApiError(int Status, string Code, string Detail, IReadOnlyD
         public const string InvoiceVoided = "INVOICE_VOIDED";
         public const string ReratingInProgress = "RERATING_IN_PROGRESS";
         public const string Internal = "INTERNAL";
+        public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
+        public const string WebhookUrlRefused = "WEBHOOK_URL_REFUSED";
+        public const string WebhookDeliveryDelivered = "WEBHOOK_DELIVERY_DELIVERED";
     }
 }
 
@@ -115,6 +118,9 @@ public static class Problems
         [ApiError.Codes.EventsAfterEnd] = "Events accepted after the end",
         [ApiError.Codes.PlanNotCompatible] = "Plan not compatible",
         [ApiError.Codes.Internal] = "Internal error",
+        [ApiError.Codes.UnsupportedMediaType] = "Unsupported media type",
+        [ApiError.Codes.WebhookUrlRefused] = "Webhook URL refused",
+        [ApiError.Codes.WebhookDeliveryDelivered] = "Webhook delivery already delivered",
     };
 
     /// <summary>Every problem code with its title (the OpenAPI document lists them).</summary>

@@ -16,7 +16,8 @@ public sealed record QuotaJson(
     string Used,
     string Remaining,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Overage,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ResetsAt)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ResetsAt,
+    IReadOnlyList<string> Thresholds)
 {
     public static QuotaJson Of(string subscriptionId, QuotaView view) => new(
         subscriptionId,
@@ -28,5 +29,6 @@ public sealed record QuotaJson(
         Wire.Decimal(view.Used),
         Wire.Decimal(view.Remaining),
         Wire.Decimal(view.Overage),
-        Wire.Time(view.ResetsAt));
+        Wire.Time(view.ResetsAt),
+        [.. (view.Definition.Thresholds ?? QuotaThresholds.Default).Select(Wire.Decimal)]);
 }

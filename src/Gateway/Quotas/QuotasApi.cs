@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Metering.Gateway.Infrastructure;
+using Metering.Gateway.Operations;
 using Metering.Grains;
 using Metering.Grains.Catalog;
 using Metering.Grains.Quotas;
@@ -109,7 +111,7 @@ public static class QuotasApi
             : ApiError.Invalid("period", $"The quota on '{meter}' has period {view.Definition.Period.ToWire()}; only credits (period none) are adjusted.").ToProblem();
     }
 
-    private static async Task<Results<Ok<QuotaCheckJson>, ApiProblem>> Check(HttpContext http, CatalogStore catalog, IGrainFactory grains, CancellationToken ct)
+    private static async Task<Results<Ok<QuotaCheckJson>, ApiProblem>> Check(HttpContext http, CatalogStore catalog, IGrainFactory grains, GatewayMetrics metrics, CancellationToken ct)
     {
         IQueryCollection q = http.Request.Query;
         string? subject = q["subject"];
@@ -144,11 +146,12 @@ public static class QuotasApi
             return NoQuota(subscription, meter).ToProblem();
         }
 
+        metrics.CountCheck(view.Allowed);
         return TypedResults.Ok(QuotaCheckJson.Of(view));
     }
 
     private static async Task<Results<Ok<ConsumeJson>, ApiProblem>> Consume(JsonRequest<ConsumeQuotaRequest> request, HttpContext http, CatalogStore catalog,
-        IGrainFactory grains, CancellationToken ct)
+        IGrainFactory grains, GatewayMetrics metrics, CancellationToken ct)
     {
         if (!request.TryGet(out ConsumeQuotaRequest? r, out ApiProblem? problem))
         {
@@ -180,6 +183,7 @@ public static class QuotasApi
         }
 
         ConsumeResult result = await grains.GetGrain<IQuotaGrain>(QuotaKey.Of(tenant, subscription, meterCode)).ConsumeAsync(new ConsumeRequest(subject, amount, idempotencyKey));
+        metrics.CountConsume(result.Status);
         return result.Status switch
         {
             ConsumeStatus.Allowed => TypedResults.Ok(new ConsumeJson(true, Wire.Decimal(result.Remaining), Wire.Decimal(result.Overage), null)),

@@ -22,7 +22,8 @@ public static class UsageApi
         return app;
     }
 
-    private static async Task<Results<Ok<UsageJson>, ApiProblem>> GetUsage(string id, HttpContext http, CatalogStore catalog, UsageReader reader, CancellationToken ct)
+    private static async Task<Results<Ok<UsageJson>, ApiProblem>> GetUsage(string id, HttpContext http, CatalogStore catalog, UsageReader reader,
+        EventUsageReader events, CancellationToken ct)
     {
         string tenant = http.Tenant();
         Subscription? subscription = await catalog.GetSubscriptionAsync(tenant, id, ct);
@@ -67,9 +68,9 @@ public static class UsageApi
             to = period.UsageHours.To;
         }
 
-        if (UsageCalculator.HourOf(from) != from || UsageCalculator.HourOf(to) != to)
+        if (UsageCalculator.MinuteOf(from) != from || UsageCalculator.MinuteOf(to) != to)
         {
-            return ApiError.Invalid("from", "'from' and 'to' must fall on whole UTC hours (usage is kept per hour).").ToProblem();
+            return ApiError.Invalid("from", "'from' and 'to' must fall on whole minutes.").ToProblem();
         }
 
         if (from >= to)
@@ -81,7 +82,7 @@ public static class UsageApi
         string? windowText = q["window"];
         if (windowText is not null && !TryParseWindow(windowText, out window))
         {
-            return ApiError.Invalid("window", "'window' must be hour, day or none.").ToProblem();
+            return ApiError.Invalid("window", "'window' must be minute, hour, day or none.").ToProblem();
         }
 
         string[] groupBy = q["group_by"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct().ToArray();
@@ -91,7 +92,12 @@ public static class UsageApi
             return ApiError.Invalid("group_by", $"'{unknown}' is not a group_by dimension of meter '{meter.Code}'.").ToProblem();
         }
 
-        UsageResult result = await reader.ReadAsync(tenant, subscription.Id, meter, new UsageQuery(meter.Code, from.ToUniversalTime(), to.ToUniversalTime(), window, groupBy), ct);
+        var query = new UsageQuery(meter.Code, from.ToUniversalTime(), to.ToUniversalTime(), window, groupBy);
+        // Usage is kept per hour: minute windows and ranges off the hour are read from the event log, exactly.
+        bool hourly = window != UsageWindow.Minute && UsageCalculator.HourOf(from) == from && UsageCalculator.HourOf(to) == to;
+        UsageResult result = hourly
+            ? await reader.ReadAsync(tenant, subscription.Id, meter, query, ct)
+            : await events.UsageAsync(tenant, subscription.Id, meter, query, ct);
         return TypedResults.Ok(UsageJson.Of(result));
     }
 
@@ -128,6 +134,7 @@ public static class UsageApi
     {
         (bool ok, window) = text switch
         {
+            "minute" => (true, UsageWindow.Minute),
             "hour" => (true, UsageWindow.Hour),
             "day" => (true, UsageWindow.Day),
             "none" => (true, UsageWindow.None),

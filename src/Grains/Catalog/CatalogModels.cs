@@ -11,6 +11,10 @@ public enum Aggregation
     Max,
     Min,
     Latest,
+
+    /// <summary>The mean of the counted events' values: the sum over the count, over whatever range is asked (never a mean
+    /// of means).</summary>
+    Avg,
 }
 
 public enum Proration

@@ -22,11 +22,13 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
     private readonly IQuotaStore _store;
     private readonly ICatalogReader _catalog;
     private readonly IAuditLog _audit;
+    private readonly IQuotaNotifications _notifications;
     private readonly TimeProvider _time;
     private readonly ILogger<QuotaGrain> _logger;
     private readonly Dictionary<string, decimal> _reservations = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (ConsumeRequest Request, Task<ConsumeResult> Result)> _inFlight = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (ConsumeRequest Request, ConsumeResult Result)> _decided = new(StringComparer.Ordinal);
+    private readonly HashSet<QuotaCrossing> _notified = [];
     private string _tenantId = string.Empty;
     private string _subscriptionId = string.Empty;
     private string _meterCode = string.Empty;
@@ -37,12 +39,14 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
     private decimal _reserved;
     private long _lastSeq;
 
-    public QuotaGrain(IGrainContext context, PersistentStateFactory states, IQuotaStore store, ICatalogReader catalog, IAuditLog audit, TimeProvider time, ILogger<QuotaGrain> logger)
+    public QuotaGrain(IGrainContext context, PersistentStateFactory states, IQuotaStore store, ICatalogReader catalog, IAuditLog audit, IQuotaNotifications notifications,
+        TimeProvider time, ILogger<QuotaGrain> logger)
     {
         _state = states.Create<QuotaState>(context, "quota");
         _store = store;
         _catalog = catalog;
         _audit = audit;
+        _notifications = notifications;
         _time = time;
         _logger = logger;
     }
@@ -111,6 +115,7 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
         await _state.WriteStateAsync().ConfigureAwait(false); // a lost race drops the activation (the runtime does)
         _epoch = QuotaRules.EpochAt(state, _subscription!, now);
         _used = new Aggregate();
+        _notified.Clear();
         return View(now, 0);
     }
 
@@ -196,11 +201,11 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
         return answer;
     }
 
-    public Task OnEventsAsync(IReadOnlyList<QuotaEvent> events)
+    public async Task OnEventsAsync(IReadOnlyList<QuotaEvent> events)
     {
         if (!Configured)
         {
-            return Task.CompletedTask;
+            return;
         }
 
         foreach (QuotaEvent e in events)
@@ -216,7 +221,7 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
             Count(e);
         }
 
-        return Task.CompletedTask;
+        await NotifyAsync().ConfigureAwait(false);
     }
 
     public Task ResyncAsync()
@@ -245,6 +250,33 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
         }
 
         _lastSeq = Math.Max(_lastSeq, lastSeq);
+        _notified.Clear();
+        await NotifyAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Records the thresholds the committed usage of this window has reached and this activation has not recorded
+    /// yet. Recording is idempotent per window, so a new activation records again what its predecessor may have missed (it
+    /// crashed between the event's commit and this), and a failure here is tried again at the next event.</summary>
+    private async Task NotifyAsync()
+    {
+        QuotaDefinition definition = _state.State.Definition!;
+        decimal used = UsedValue();
+        List<QuotaCrossing> due = [.. QuotaThresholds.Reached(definition, _epoch.Limit, used).Where(c => !_notified.Contains(c))];
+        if (due.Count == 0)
+        {
+            return;
+        }
+
+        QuotaView view = QuotaRules.Decide(_meterCode, definition, _epoch, used, 0);
+        try
+        {
+            await _notifications.RecordAsync(new QuotaNotice(_tenantId, _subscriptionId, view, _epoch, due, _time.GetUtcNow())).ConfigureAwait(false);
+            _notified.UnionWith(due);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Notifications of {Quota} could not be recorded; tried again at its next event", GrainKey);
+        }
     }
 
     private void Count(QuotaEvent e)
@@ -264,6 +296,7 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
             _epoch = QuotaRules.EpochAt(_state.State, _subscription!, now);
             _used = new Aggregate();
             _decided.Clear();
+            _notified.Clear();
         }
     }
 

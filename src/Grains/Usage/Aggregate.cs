@@ -23,13 +23,13 @@ public sealed class Aggregate
 
     public HashSet<string>? Uniques { get; set; }
 
-    /// <summary>Adds one event's contribution: a number for sum/min/max/latest, a text value for unique_count, nothing for count.</summary>
+    /// <summary>Adds one event's contribution: a number for sum/avg/min/max/latest, a text value for unique_count, nothing for count.</summary>
     public void Add(Aggregation aggregation, decimal number, string? unique, DateTimeOffset timestamp, long seq)
     {
         Count++;
         switch (aggregation)
         {
-            case Aggregation.Sum:
+            case Aggregation.Sum or Aggregation.Avg:
                 Sum = Saturating.Add(Sum, number);
                 break;
             case Aggregation.Min:
@@ -80,7 +80,7 @@ public sealed class Aggregate
         }
     }
 
-    /// <summary>The meter's value; null for min/max/latest over no events.</summary>
+    /// <summary>The meter's value; null for min/max/latest/avg over no events.</summary>
     public decimal? Value(Aggregation aggregation) => aggregation switch
     {
         Aggregation.Count => Count,
@@ -88,6 +88,7 @@ public sealed class Aggregate
         Aggregation.UniqueCount => Uniques?.Count ?? 0,
         Aggregation.Min => Min,
         Aggregation.Max => Max,
+        Aggregation.Avg => Count == 0 ? null : Sum / Count,
         _ => Latest,
     };
 }

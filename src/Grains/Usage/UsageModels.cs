@@ -7,9 +7,11 @@ public enum UsageWindow
     None,
     Hour,
     Day,
+    Minute,
 }
 
-/// <summary>A usage query: [From, To) on whole UTC hours, windowed, grouped by some of the meter's group_by dimensions.</summary>
+/// <summary>A usage query: [From, To) on whole UTC hours (or minutes, answered from the event log), windowed, grouped by
+/// some of the meter's group_by dimensions.</summary>
 public sealed record UsageQuery(string Meter, DateTimeOffset From, DateTimeOffset To, UsageWindow Window, IReadOnlyList<string> GroupBy);
 
 public sealed record UsageWindowResult(DateTimeOffset Start, DateTimeOffset End, decimal? Value, long Events, IReadOnlyDictionary<string, IReadOnlyDictionary<string, decimal?>>? Groups);
@@ -30,7 +32,8 @@ public sealed record UsageResult(
         => new(false, query.Meter, Aggregation.Count, query.From, query.To, null, 0, [], null);
 }
 
-/// <summary>One hour of one group of one meter.</summary>
+/// <summary>One hour of one group of one meter (or one minute, for cells read from the event log): <see cref="Hour"/> is
+/// where the cell starts.</summary>
 public readonly record struct HourlyCell(DateTimeOffset Hour, string GroupKey, Aggregate Aggregate);
 
 /// <summary>Builds a usage answer from hourly cells; used by the grain and by the history over rollups alike.</summary>
@@ -54,7 +57,7 @@ public static class UsageCalculator
             AddGroups(totalGroups, query.GroupBy, dims, values, cell.Aggregate);
             if (query.Window != UsageWindow.None)
             {
-                DateTimeOffset start = query.Window == UsageWindow.Hour ? cell.Hour : new DateTimeOffset(cell.Hour.UtcDateTime.Date, TimeSpan.Zero);
+                DateTimeOffset start = WindowStart(cell.Hour, query.Window);
                 if (!windows.TryGetValue(start, out var window))
                 {
                     window = (new Aggregate(), dims.Length > 0 ? new Dictionary<string, Dictionary<string, Aggregate>>() : null);
@@ -66,7 +69,12 @@ public static class UsageCalculator
             }
         }
 
-        TimeSpan size = query.Window == UsageWindow.Hour ? TimeSpan.FromHours(1) : TimeSpan.FromDays(1);
+        TimeSpan size = query.Window switch
+        {
+            UsageWindow.Minute => TimeSpan.FromMinutes(1),
+            UsageWindow.Hour => TimeSpan.FromHours(1),
+            _ => TimeSpan.FromDays(1),
+        };
         var windowResults = windows.Select(w => new UsageWindowResult(
             w.Key < query.From ? query.From : w.Key,
             w.Key + size > query.To ? query.To : w.Key + size,
@@ -119,6 +127,20 @@ public static class UsageCalculator
             g => (IReadOnlyDictionary<string, decimal?>)new SortedDictionary<string, decimal?>(
                 g.Value.ToDictionary(v => v.Key, v => v.Value.Value(aggregation), StringComparer.Ordinal), StringComparer.Ordinal),
             StringComparer.Ordinal), StringComparer.Ordinal);
+
+    /// <summary>The UTC window of this size a cell start falls in.</summary>
+    public static DateTimeOffset WindowStart(DateTimeOffset cellStart, UsageWindow window) => window switch
+    {
+        UsageWindow.Minute => MinuteOf(cellStart),
+        UsageWindow.Hour => HourOf(cellStart),
+        _ => new DateTimeOffset(cellStart.UtcDateTime.Date, TimeSpan.Zero),
+    };
+
+    public static DateTimeOffset MinuteOf(DateTimeOffset timestamp)
+    {
+        DateTime utc = timestamp.UtcDateTime;
+        return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, utc.Minute, 0, TimeSpan.Zero);
+    }
 
     public static DateTimeOffset HourOf(DateTimeOffset timestamp)
     {

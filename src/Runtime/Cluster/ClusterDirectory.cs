@@ -35,13 +35,15 @@ public sealed class ClusterDirectory
         return partition < owners.Length ? owners[partition] : null;
     }
 
-    /// <summary>Replaces the map.</summary>
+    /// <summary>Replaces the map. An owner that has not published its address yet (a silo claims partitions in its first
+    /// round, and learns where it listens only once its server has started) cannot be called: it counts as no owner, so a call
+    /// waits and retries as for a partition between owners.</summary>
     public void Update(int partitions, IEnumerable<PartitionOwner> owners)
     {
         var map = new PartitionOwner?[partitions];
         foreach (PartitionOwner owner in owners)
         {
-            if (owner.Partition < partitions)
+            if (owner.Partition < partitions && !string.IsNullOrEmpty(owner.Address))
             {
                 map[owner.Partition] = owner;
             }

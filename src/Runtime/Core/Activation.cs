@@ -39,6 +39,13 @@ internal sealed class Activation : IGrainContext
 
     public long LastUsed { get; set; }
 
+    private long _calls;
+
+    /// <summary>Calls run by this activation since it was activated.</summary>
+    public long Calls => Interlocked.Read(ref _calls);
+
+    public void CountCall() => Interlocked.Increment(ref _calls);
+
     public Task Activated => _activated.Task;
 
     /// <summary>Runs the activation turn. The caller took the exclusive turn before publishing the activation, so every

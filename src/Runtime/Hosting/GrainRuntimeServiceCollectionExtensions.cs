@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Metering.Runtime.Diagnostics;
 
 namespace Metering.Runtime;
 
@@ -21,6 +22,7 @@ public static class GrainRuntimeServiceCollectionExtensions
             IMembership membership = sp.GetRequiredService<IMembership>();
             return new ClusterDirectory(async ct => (options.Partitions, await membership.OwnersAsync(ct).ConfigureAwait(false)));
         });
+        services.AddSingleton<GrainMetrics>();
         services.AddSingleton<RemoteGrainInvoker>();
         services.AddSingleton<Catalog>();
         services.AddSingleton<IGrainFactory>(sp => sp.GetRequiredService<Catalog>().Factory);

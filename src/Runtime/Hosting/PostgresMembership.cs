@@ -47,7 +47,13 @@ public sealed class PostgresMembership(NpgsqlDataSource dataSource, SiloOptions 
         RETURNING l.partition, l.epoch
         """;
 
-    private const string ReleaseSql = "UPDATE partition_leases SET owner = NULL, expires_at = now() WHERE owner = $1 AND partition = ANY($2)";
+    // The leases are locked FOR UPDATE first, in partition order: that waits for the writes in flight under them, whose fence
+    // checks hold them FOR KEY SHARE (which the UPDATE of non-key columns alone would not wait for).
+    private const string ReleaseSql = """
+        UPDATE partition_leases SET owner = NULL, expires_at = now()
+        WHERE partition IN (SELECT partition FROM partition_leases WHERE owner = $1 AND partition = ANY($2) ORDER BY partition FOR UPDATE)
+          AND owner = $1
+        """;
 
     private const string StatusSql = "UPDATE silos SET status = $2, heartbeat_at = now() WHERE id = $1";
 

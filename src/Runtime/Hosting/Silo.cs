@@ -1,3 +1,5 @@
+using Metering.Runtime.Diagnostics;
+
 namespace Metering.Runtime;
 
 /// <summary>This silo as others see it: its id, status, partitions and activations, the directory it routes by, and whether
@@ -43,6 +45,22 @@ public sealed class Silo
 
     /// <summary>Live activations on this silo.</summary>
     public int ActivationCount => _catalog.Count;
+
+    /// <summary>Turn durations by grain type.</summary>
+    public GrainMetrics Metrics => _catalog.Metrics;
+
+    /// <summary>Live activations by grain type (the interface name).</summary>
+    public IReadOnlyDictionary<string, int> ActivationsByType
+        => _catalog.Activations.GroupBy(a => a.Id.Interface.Name).ToDictionary(g => g.Key, g => g.Count());
+
+    /// <summary>The <paramref name="count"/> live activations of this silo that ran the most calls, among those whose id
+    /// <paramref name="include"/> accepts (a caller shows a tenant only its own grains).</summary>
+    public IReadOnlyList<ActivationCalls> HottestActivations(int count, Func<GrainId, bool> include) => _catalog.Activations
+        .Where(a => include(a.Id))
+        .Select(a => new ActivationCalls(a.Id, a.Partition, a.Calls))
+        .OrderByDescending(a => a.Calls)
+        .Take(count)
+        .ToList();
 
     internal PartitionTable Partitions => _catalog.Partitions;
 

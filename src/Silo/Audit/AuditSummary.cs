@@ -4,7 +4,7 @@ using Metering.Grains.Audit;
 
 namespace Metering.Silo.Audit;
 
-/// <summary>Audits what can come in floods (rejected signatures, rate-limited requests) as at most one entry per tenant,
+/// <summary>Audits what can come in floods (rejected signatures) as at most one entry per tenant,
 /// action and actor per minute: the first occurrence of a minute is written at once, carrying how many of the same were
 /// left out since the last entry (<c>"suppressed"</c>).</summary>
 public sealed class AuditSummary(IAuditLog audit, TimeProvider time)

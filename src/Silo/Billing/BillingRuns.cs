@@ -1,5 +1,7 @@
 using Metering.Grains.Catalog;
+using Metering.Grains.Webhooks;
 using Metering.Runtime;
+using Metering.Silo.Webhooks;
 using Metering.Silo.Catalog;
 using Microsoft.Extensions.Logging;
 using Metering.Silo.Listing;
@@ -10,20 +12,23 @@ namespace Metering.Silo.Billing;
 /// <summary>Billing runs: a draft invoice for every subscription period ended before a time that has none. A run works in the
 /// background and reports its progress; running it again creates no second invoice (the unique index decides). A run that a
 /// stop interrupted starts again from the beginning: what it generated is skipped as already invoiced.</summary>
-public sealed class BillingRunService(NpgsqlDataSource dataSource, InvoiceService invoices, BillingStore store, CatalogStore catalog, Runtime.Silo silo, TimeProvider time, ILogger<BillingRunService> logger)
+public sealed class BillingRunService(NpgsqlDataSource dataSource, InvoiceService invoices, BillingStore store, CatalogStore catalog, WebhookOutbox outbox, Runtime.Silo silo,
+    TimeProvider time, ILogger<BillingRunService> logger)
     : QueuedJobService<(string Tenant, Guid Id, DateTimeOffset Before)>(dataSource, silo, logger)
 {
     /// <summary>Invoices generated at once by a run.</summary>
     public const int Parallelism = 4;
 
     private const string InsertSql = "INSERT INTO billing_runs (id, tenant_id, period_end_before, status, created_at, runner) VALUES ($1, $2, $3, 'running', $4, $5)";
-    private const string SelectSql = "SELECT id, period_end_before, status, total, done, failed, created, created_at, completed_at FROM billing_runs WHERE tenant_id = $1 AND id = $2";
-    private const string ListSql = """
-        SELECT id, period_end_before, status, total, done, failed, created, created_at, completed_at FROM billing_runs
+    private const string RunColumns = "id, period_end_before, status, total, done, failed, created, created_at, completed_at";
+    private const string SelectSql = "SELECT " + RunColumns + " FROM billing_runs WHERE tenant_id = $1 AND id = $2";
+    private const string ListSql = "SELECT " + RunColumns + """
+         FROM billing_runs
         WHERE tenant_id = $1 AND ($2::text IS NULL OR (created_at, id) > (SELECT created_at, id FROM billing_runs WHERE tenant_id = $1 AND id::text = $2))
         ORDER BY created_at, id LIMIT $3
         """;
-    private const string ProgressSql = "UPDATE billing_runs SET total = $3, done = $4, failed = $5, created = $6, status = $7, completed_at = $8 WHERE tenant_id = $1 AND id = $2";
+    private const string ProgressSql = "UPDATE billing_runs SET total = $3, done = $4, failed = $5, created = $6, status = $7, completed_at = $8 WHERE tenant_id = $1 AND id = $2 RETURNING " + RunColumns;
+    private const string RecentSql = "SELECT " + RunColumns + ", tenant_id FROM billing_runs WHERE ($1::text IS NULL OR tenant_id = $1) ORDER BY created_at DESC LIMIT $2";
 
     protected override string ClaimOrphansSql => "UPDATE billing_runs SET runner = $1 WHERE status = 'running' AND " + Orphaned + " RETURNING tenant_id, id, period_end_before";
 
@@ -48,6 +53,22 @@ public sealed class BillingRunService(NpgsqlDataSource dataSource, InvoiceServic
     /// <summary>A tenant's billing runs in the order they were started.</summary>
     public Task<Page<BillingRun>> ListAsync(string tenant, PageRequest page, CancellationToken ct = default)
         => Pages.ReadAsync(DataSource, ListSql, [tenant], page, ReadRun, r => r.Id.ToString(), ct);
+
+    /// <summary>The latest runs, newest first, of one tenant or (<paramref name="tenant"/> null) of all: the dashboard's view.</summary>
+    public async Task<IReadOnlyList<(string Tenant, BillingRun Run)>> RecentAsync(string? tenant, int limit, CancellationToken ct = default)
+    {
+        await using NpgsqlCommand command = DataSource.CreateCommand(RecentSql);
+        command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = tenant, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var runs = new List<(string, BillingRun)>();
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            runs.Add((reader.GetString(9), ReadRun(reader)));
+        }
+
+        return runs;
+    }
 
     private static BillingRun ReadRun(NpgsqlDataReader reader)
         => new(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4),
@@ -99,10 +120,21 @@ public sealed class BillingRunService(NpgsqlDataSource dataSource, InvoiceServic
         await ReportAsync(tenant, id, work.Count, done, failed, created, completed: true, ct).ConfigureAwait(false);
     }
 
+    /// <summary>Writes the run's progress; its completion with the <c>billing_run.completed</c> notification, in one transaction.</summary>
     private async Task ReportAsync(string tenant, Guid id, int total, int done, int failed, int created, bool completed, CancellationToken ct)
     {
-        await using NpgsqlCommand command = DataSource.CreateCommand(ProgressSql);
+        await using NpgsqlConnection connection = await DataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(ProgressSql, connection, transaction);
         command.AddPositional(tenant, id, total, done, failed, created, completed ? "completed" : "running", completed ? time.GetUtcNow() : DBNull.Value);
-        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        BillingRun? run = await reader.ReadAsync(ct).ConfigureAwait(false) ? ReadRun(reader) : null;
+        await reader.DisposeAsync().ConfigureAwait(false);
+        if (completed && run is not null)
+        {
+            await outbox.WriteAsync(connection, transaction, outbox.ForTenant(tenant, NotificationType.BillingRunCompleted, outbox.Resources.BillingRun(run)), ct).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(ct).ConfigureAwait(false);
     }
 }

@@ -2,8 +2,10 @@ using System.Text.Json;
 using Metering.Grains;
 using Metering.Grains.Catalog;
 using Metering.Grains.Pricing;
+using Metering.Grains.Webhooks;
 using Metering.Runtime;
 using Metering.Silo.Listing;
+using Metering.Silo.Webhooks;
 using Npgsql;
 
 namespace Metering.Silo.Billing;
@@ -38,7 +40,7 @@ public enum PriceInsert
 }
 
 /// <summary>Price books and invoices in PostgreSQL (billing runs and re-rating jobs keep their own tables, in their services).</summary>
-public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
+public sealed class BillingStore(NpgsqlDataSource dataSource, WebhookOutbox outbox) : IClosedPeriods
 {
     public const string Standard = "standard";
     public const string AdjustmentKind = "adjustment";
@@ -90,6 +92,10 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
           AND ($4::text IS NULL OR customer_id = $4) AND ($5::timestamptz IS NULL OR period_start >= $5) AND ($6::timestamptz IS NULL OR period_end <= $6)
           AND ($7::text IS NULL OR (created_at, id) > (SELECT created_at, id FROM invoices WHERE tenant_id = $1 AND id::text = $7))
         ORDER BY created_at, id LIMIT $8
+        """;
+
+    private const string RecentInvoicesSql = "SELECT " + InvoiceColumns + """
+         FROM invoices WHERE tenant_id = $1 AND subscription_id = $2 ORDER BY period_start DESC, created_at DESC LIMIT $3
         """;
 
     private const string ListPricesSql = "SELECT " + PriceColumns + """
@@ -176,12 +182,15 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
         return entries;
     }
 
-    /// <summary>Inserts an invoice priced under the subscription's <paramref name="revision"/> (null: whatever it is now). For a
-    /// standard one, returns the id of the existing invoice of that period instead when there is one; <see cref="StaleRevision"/>
-    /// when the subscription changed since it was priced (price it again).</summary>
+    /// <summary>Inserts an invoice priced under the subscription's <paramref name="revision"/> (null: whatever it is now), with its
+    /// <c>invoice.created</c> notification in the same transaction. For a standard one, returns the id of the existing invoice of
+    /// that period instead when there is one; <see cref="StaleRevision"/> when the subscription changed since it was priced (price
+    /// it again).</summary>
     public async Task<Guid?> InsertInvoiceAsync(string tenantId, Invoice invoice, long? revision, CancellationToken cancellationToken = default)
     {
-        await using NpgsqlCommand command = dataSource.CreateCommand(InsertInvoiceSql);
+        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(InsertInvoiceSql, connection, transaction);
         InvoiceTotals t = invoice.Totals;
         command.AddPositional(invoice.Id, tenantId, invoice.SubscriptionId, invoice.CustomerId, invoice.PlanCode, invoice.Currency, invoice.PeriodStart,
             invoice.PeriodEnd, invoice.Status.ToWire(), invoice.Kind, (object?)invoice.Adjusts ?? DBNull.Value, JsonSerializer.Serialize(t.Lines, s_json),
@@ -189,10 +198,12 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
             new NpgsqlParameter { Value = (object?)revision ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
         {
+            await outbox.WriteAsync(connection, transaction, Notification(tenantId, NotificationType.InvoiceCreated, invoice), cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return null;
         }
 
-        await using NpgsqlCommand existing = dataSource.CreateCommand(ExistingInvoiceSql);
+        await using var existing = new NpgsqlCommand(ExistingInvoiceSql, connection, transaction);
         existing.AddPositional(tenantId, invoice.SubscriptionId, invoice.PeriodStart);
         object? id = await existing.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
         return id as Guid? ?? StaleRevision; // none: voided meanwhile, or the subscription changed; the caller prices it again.
@@ -200,6 +211,9 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
 
     /// <summary>What <see cref="InsertInvoiceAsync"/> answers when no invoice of the period exists and none was inserted.</summary>
     public static readonly Guid StaleRevision = Guid.Empty;
+
+    private OutboxNotification Notification(string tenantId, NotificationType type, Invoice invoice)
+        => outbox.ForSubscription(tenantId, invoice.SubscriptionId, type, outbox.Resources.Invoice(invoice));
 
     public async Task<Invoice?> InvoiceAsync(string tenantId, Guid id, CancellationToken cancellationToken = default)
         => (await ReadInvoicesAsync(InvoiceSql, [tenantId, id], cancellationToken).ConfigureAwait(false)).FirstOrDefault();
@@ -221,6 +235,10 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
         IReadOnlyList<Invoice> rows = await ReadInvoicesAsync(ListInvoicesSql, parameters, cancellationToken).ConfigureAwait(false);
         return Page<Invoice>.From(rows, page.Limit, i => i.Id.ToString());
     }
+
+    /// <summary>A subscription's latest invoices, by period, newest first: the dashboard's view.</summary>
+    public Task<IReadOnlyList<Invoice>> RecentInvoicesAsync(string tenantId, string subscriptionId, int limit, CancellationToken cancellationToken = default)
+        => ReadInvoicesAsync(RecentInvoicesSql, [tenantId, subscriptionId, limit], cancellationToken);
 
     /// <summary>Price book entries in the order they were made, of one plan and meter when given.</summary>
     public async Task<Page<PriceEntry>> PricesAsync(string tenantId, string? planCode, string? meterCode, PageRequest page, CancellationToken cancellationToken = default)
@@ -269,48 +287,55 @@ public sealed class BillingStore(NpgsqlDataSource dataSource) : IClosedPeriods
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
-    /// <summary>Moves an invoice to <paramref name="to"/> if it is in one of <paramref name="from"/>; false if it is not.</summary>
     /// <summary>Moves an invoice from one of <paramref name="from"/> to <paramref name="to"/>; with a fence, only while that
-    /// fence still holds its partition. False when nothing was changed.</summary>
-    public async Task<bool> SetStatusAsync(string tenantId, Guid id, InvoiceStatus to, InvoiceStatus[] from, DateTimeOffset now, CancellationToken cancellationToken = default, FencingToken? fence = null)
+    /// fence still holds its partition. A move to finalized or voided writes the notification of <paramref name="after"/>
+    /// (the invoice as the move leaves it) in the same transaction. False when nothing was changed.</summary>
+    public async Task<bool> SetStatusAsync(string tenantId, Guid id, InvoiceStatus to, InvoiceStatus[] from, DateTimeOffset now, CancellationToken cancellationToken = default,
+        FencingToken? fence = null, Invoice? after = null)
     {
-        if (fence is { } f)
+        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (fence is { } f && !await HoldsFenceAsync(connection, transaction, f, cancellationToken).ConfigureAwait(false))
         {
-            return await SetStatusFencedAsync(tenantId, id, to, from, now, f, cancellationToken).ConfigureAwait(false);
+            return false;
         }
 
-        await using NpgsqlCommand command = dataSource.CreateCommand(SetStatusSql);
-        command.AddPositional(tenantId, id, to.ToWire(), from.Select(WireName.ToWire).ToArray(), now);
+        await using var update = new NpgsqlCommand(SetStatusSql, connection, transaction);
+        update.AddPositional(tenantId, id, to.ToWire(), from.Select(WireName.ToWire).ToArray(), now);
+        if (await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+        {
+            return false;
+        }
 
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        NotificationType? type = to switch
+        {
+            InvoiceStatus.Finalized => NotificationType.InvoiceFinalized,
+            InvoiceStatus.Voided => NotificationType.InvoiceVoided,
+            _ => null,
+        };
+        if (type is { } t && after is not null)
+        {
+            await outbox.WriteAsync(connection, transaction, Notification(tenantId, t, after), cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
-    /// <summary>The status change and the partition's fence check in one transaction, as an event append makes it.</summary>
-    private async Task<bool> SetStatusFencedAsync(string tenantId, Guid id, InvoiceStatus to, InvoiceStatus[] from, DateTimeOffset now, FencingToken fence, CancellationToken cancellationToken)
+    /// <summary>The fence check an event append makes, in this transaction (it share-locks the lease row until the commit).</summary>
+    private static async Task<bool> HoldsFenceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, FencingToken fence, CancellationToken cancellationToken)
     {
-        await using NpgsqlBatch batch = dataSource.CreateBatch();
-        var assert = new NpgsqlBatchCommand(AssertFenceSql);
-        assert.Parameters.Add(new NpgsqlParameter { Value = fence.SiloId });
-        assert.Parameters.Add(new NpgsqlParameter { Value = new[] { fence.Partition } });
-        assert.Parameters.Add(new NpgsqlParameter { Value = new[] { fence.Epoch } });
-        var update = new NpgsqlBatchCommand(SetStatusSql);
-        foreach (object value in new object[] { tenantId, id, to.ToWire(), from.Select(WireName.ToWire).ToArray(), now })
-        {
-            update.Parameters.Add(new NpgsqlParameter { Value = value });
-        }
-
-        batch.BatchCommands.Add(assert);
-        batch.BatchCommands.Add(update);
+        await using var assert = new NpgsqlCommand(AssertFenceSql, connection, transaction);
+        assert.AddPositional(fence.SiloId, new[] { fence.Partition }, new[] { fence.Epoch });
         try
         {
-            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await assert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return true;
         }
         catch (PostgresException ex) when (ex.SqlState == FenceRefused)
         {
             return false;
         }
-
-        return update.RecordsAffected == 1;
     }
 
     public async Task<IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)>> ListAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default)

@@ -172,14 +172,14 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
         }
 
         DateTimeOffset at = time.GetUtcNow();
+        Invoice finalized = invoice with { Status = InvoiceStatus.Finalized, FinalizedAt = at };
         // Frozen only while the silo that closed the period still owns the subscription's partition; if it moved (or this
         // silo was paused past its lease meanwhile), the finalize starts again from what is stored, through the new owner.
-        if (!await store.SetStatusAsync(tenant, id, InvoiceStatus.Finalized, [InvoiceStatus.Draft, InvoiceStatus.Finalizing], at, ct, fence).ConfigureAwait(false))
+        if (!await store.SetStatusAsync(tenant, id, InvoiceStatus.Finalized, [InvoiceStatus.Draft, InvoiceStatus.Finalizing], at, ct, fence, finalized).ConfigureAwait(false))
         {
             return await FinalizeAsync(tenant, id, ct).ConfigureAwait(false);
         }
 
-        Invoice finalized = invoice with { Status = InvoiceStatus.Finalized, FinalizedAt = at };
         Record(tenant, "invoice.finalized", finalized);
         return new InvoiceOutcome(finalized);
     }
@@ -196,7 +196,8 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
         }
 
         DateTimeOffset at = time.GetUtcNow();
-        if (!await store.SetStatusAsync(tenant, id, InvoiceStatus.Voided, [InvoiceStatus.Draft, InvoiceStatus.Finalizing, InvoiceStatus.Finalized], at, ct).ConfigureAwait(false))
+        Invoice voided = invoice with { Status = InvoiceStatus.Voided, VoidedAt = at };
+        if (!await store.SetStatusAsync(tenant, id, InvoiceStatus.Voided, [InvoiceStatus.Draft, InvoiceStatus.Finalizing, InvoiceStatus.Finalized], at, ct, after: voided).ConfigureAwait(false))
         {
             return await VoidAsync(tenant, id, ct).ConfigureAwait(false);
         }
@@ -207,7 +208,6 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
             await grains.GetGrain<ISubscriptionGrain>(SubscriptionKey.Of(tenant, invoice.SubscriptionId)).ReloadClosedPeriodsAsync().ConfigureAwait(false);
         }
 
-        Invoice voided = invoice with { Status = InvoiceStatus.Voided, VoidedAt = at };
         Record(tenant, "invoice.voided", voided);
         return new InvoiceOutcome(voided);
     }
@@ -255,6 +255,20 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
     /// <summary>The period an invoice bills, marked as the subscription's last when it ends where the subscription ended.</summary>
     private static BillingPeriod PeriodOf(Subscription subscription, Invoice invoice)
         => new(invoice.PeriodStart, invoice.PeriodEnd, subscription.EndedAt == invoice.PeriodEnd);
+
+    /// <summary>The current period of a subscription and the usage of each meter its current plan's price book prices, as a
+    /// draft invoice on that plan would price it now; nothing is stored.</summary>
+    public async Task<PeriodUsage> CurrentUsageAsync(string tenant, Subscription subscription, CancellationToken ct = default)
+    {
+        BillingPeriod period = subscription.PeriodAt(time.GetUtcNow());
+        Plan plan = await catalog.GetPlanAsync(tenant, subscription.PlanCode, ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Plan {subscription.PlanCode} is missing.");
+        Customer customer = await catalog.GetCustomerAsync(tenant, subscription.CustomerId, ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Customer {subscription.CustomerId} is missing.");
+        (DateTimeOffset from, DateTimeOffset to) = period.UsageHours;
+        IReadOnlyList<MeterUsage> usages = await UsageAsync(tenant, subscription, plan, period.Start, from, to, period, null, ct).ConfigureAwait(false);
+        return new PeriodUsage(period, plan, customer, usages);
+    }
 
     /// <summary>Prices a period: the plan's fixed fee, and each meter priced in the plan's book at the period's start with its
     /// usage over the period's hours (BillingPeriod.UsageHours).</summary>

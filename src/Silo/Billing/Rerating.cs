@@ -2,8 +2,10 @@ using System.Text.Json;
 using Metering.Grains.Audit;
 using Metering.Grains.Pricing;
 using Microsoft.Extensions.Logging;
+using Metering.Grains.Webhooks;
 using Metering.Runtime;
 using Metering.Silo.Listing;
+using Metering.Silo.Webhooks;
 using Npgsql;
 
 namespace Metering.Silo.Billing;
@@ -16,7 +18,7 @@ public sealed class ReratingOptions
 
 /// <summary>Re-rating jobs: recompute invoices of some customers over a time range with the prices now in force. A job locks
 /// its scope: an overlapping job (a shared customer and overlapping range) is refused while one is pending or running.</summary>
-public sealed class ReratingService(NpgsqlDataSource dataSource, BillingStore store, InvoiceService invoices, IAuditLog audit, ReratingOptions options, Runtime.Silo silo, TimeProvider time, ILogger<ReratingService> logger)
+public sealed class ReratingService(NpgsqlDataSource dataSource, BillingStore store, InvoiceService invoices, IAuditLog audit, ReratingOptions options, WebhookOutbox outbox, Runtime.Silo silo, TimeProvider time, ILogger<ReratingService> logger)
     : QueuedJobService<(string Tenant, Guid Id)>(dataSource, silo, logger)
 {
     private const string LockSql = "SELECT pg_advisory_xact_lock(7264, hashtext($1))";
@@ -25,13 +27,15 @@ public sealed class ReratingService(NpgsqlDataSource dataSource, BillingStore st
           AND customer_ids && $2 AND range_from < $4 AND range_to > $3 LIMIT 1
         """;
     private const string InsertSql = "INSERT INTO rerating_jobs (id, tenant_id, customer_ids, range_from, range_to, status, created_at, runner) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)";
-    private const string SelectSql = "SELECT id, customer_ids, range_from, range_to, status, recomputed, adjustments, error, created_at, completed_at FROM rerating_jobs WHERE tenant_id = $1 AND id = $2";
-    private const string ListSql = """
-        SELECT id, customer_ids, range_from, range_to, status, recomputed, adjustments, error, created_at, completed_at FROM rerating_jobs
+    private const string JobColumns = "id, customer_ids, range_from, range_to, status, recomputed, adjustments, error, created_at, completed_at";
+    private const string SelectSql = "SELECT " + JobColumns + " FROM rerating_jobs WHERE tenant_id = $1 AND id = $2";
+    private const string ListSql = "SELECT " + JobColumns + """
+         FROM rerating_jobs
         WHERE tenant_id = $1 AND ($2::text IS NULL OR (created_at, id) > (SELECT created_at, id FROM rerating_jobs WHERE tenant_id = $1 AND id::text = $2))
         ORDER BY created_at, id LIMIT $3
         """;
-    private const string StatusSql = "UPDATE rerating_jobs SET status = $3, recomputed = $4, adjustments = $5, error = $6, completed_at = $7 WHERE tenant_id = $1 AND id = $2";
+    private const string StatusSql = "UPDATE rerating_jobs SET status = $3, recomputed = $4, adjustments = $5, error = $6, completed_at = $7 WHERE tenant_id = $1 AND id = $2 RETURNING " + JobColumns;
+    private const string RecentSql = "SELECT " + JobColumns + ", tenant_id FROM rerating_jobs WHERE ($1::text IS NULL OR tenant_id = $1) ORDER BY created_at DESC LIMIT $2";
 
     protected override string ClaimOrphansSql => "UPDATE rerating_jobs SET runner = $1 WHERE status IN ('pending', 'running') AND " + Orphaned + " RETURNING tenant_id, id";
 
@@ -81,6 +85,22 @@ public sealed class ReratingService(NpgsqlDataSource dataSource, BillingStore st
     public Task<Page<ReratingJob>> ListAsync(string tenant, PageRequest page, CancellationToken ct = default)
         => Pages.ReadAsync(DataSource, ListSql, [tenant], page, ReadJob, j => j.Id.ToString(), ct);
 
+    /// <summary>The latest jobs, newest first, of one tenant or (<paramref name="tenant"/> null) of all: the dashboard's view.</summary>
+    public async Task<IReadOnlyList<(string Tenant, ReratingJob Job)>> RecentAsync(string? tenant, int limit, CancellationToken ct = default)
+    {
+        await using NpgsqlCommand command = DataSource.CreateCommand(RecentSql);
+        command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = tenant, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var jobs = new List<(string, ReratingJob)>();
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            jobs.Add((reader.GetString(10), ReadJob(reader)));
+        }
+
+        return jobs;
+    }
+
     private static ReratingJob ReadJob(NpgsqlDataReader reader)
         => new(reader.GetGuid(0), reader.GetFieldValue<string[]>(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3),
             reader.GetString(4), reader.GetInt32(5), reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetFieldValue<DateTimeOffset>(8),
@@ -127,11 +147,22 @@ public sealed class ReratingService(NpgsqlDataSource dataSource, BillingStore st
         }
     }
 
+    /// <summary>Writes the job's status; its completion with the <c>rerating.completed</c> notification, in one transaction.</summary>
     private async Task SetStatusAsync(string tenant, Guid id, string status, int recomputed, int adjustments, string? error, CancellationToken ct)
     {
-        await using NpgsqlCommand command = DataSource.CreateCommand(StatusSql);
+        await using NpgsqlConnection connection = await DataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(StatusSql, connection, transaction);
         command.AddPositional(tenant, id, status, recomputed, adjustments, (object?)error ?? DBNull.Value,
             status is "completed" or "failed" ? time.GetUtcNow() : DBNull.Value);
-        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        ReratingJob? job = await reader.ReadAsync(ct).ConfigureAwait(false) ? ReadJob(reader) : null;
+        await reader.DisposeAsync().ConfigureAwait(false);
+        if (status == "completed" && job is not null)
+        {
+            await outbox.WriteAsync(connection, transaction, outbox.ForTenant(tenant, NotificationType.ReratingCompleted, outbox.Resources.Rerating(job)), ct).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(ct).ConfigureAwait(false);
     }
 }

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Metering.Grains.Events;
 using Metering.Runtime;
+using Metering.Runtime.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -39,6 +41,8 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
           ON e.tenant_id = k.tenant_id AND e.idempotency_key = k.idempotency_key
         """;
 
+    private const string KeysTakenSql = "SELECT idempotency_key FROM events WHERE tenant_id = $1 AND idempotency_key = ANY($2::text[])";
+
     private const string ReadSql = """
         SELECT seq, event_type, ts, received_at, properties::text FROM events
         WHERE tenant_id = $1 AND subscription_id = $2 AND seq > $3 AND ts >= $4 ORDER BY seq
@@ -73,6 +77,12 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
     private long _commits;
     private long _eventsWritten;
 
+    /// <summary>Events per group commit.</summary>
+    public Histogram CommitSize { get; } = new(Histogram.SizeBounds);
+
+    /// <summary>Seconds per group commit, from taking the connection to the end of the transaction.</summary>
+    public Histogram CommitDuration { get; } = new(Histogram.DurationBounds);
+
     private sealed class AppendRequest(string tenantId, string subscriptionId, IReadOnlyList<IncomingEvent> events, FencingToken fence)
     {
         public string TenantId { get; } = tenantId;
@@ -94,6 +104,23 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
         return _lanes[fence.Partition % _lanes.Length].Writer.TryWrite(request)
             ? request.Done.Task
             : Task.FromException<IngestOutcome[]>(new InvalidOperationException("The event log is closed."));
+    }
+
+    /// <summary>Which of these idempotency keys the tenant's events already hold (a batch that must be accepted whole asks
+    /// before it is written; a key taken meanwhile is still refused by the append).</summary>
+    public async Task<IReadOnlySet<string>> TakenKeysAsync(string tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(KeysTakenSql, connection);
+        command.AddPositional(tenantId, keys.ToArray());
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            taken.Add(reader.GetString(0));
+        }
+
+        return taken;
     }
 
     public async IAsyncEnumerable<StoredEvent> ReadAsync(string tenantId, string subscriptionId, long afterSeq, DateTimeOffset fromTimestamp, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -126,8 +153,11 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
 
             try
             {
+                long start = Stopwatch.GetTimestamp();
                 connection ??= await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
                 await CommitAsync(connection, batch).ConfigureAwait(false);
+                CommitDuration.Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
+                CommitSize.Observe(events);
                 Interlocked.Increment(ref _commits);
                 Interlocked.Add(ref _eventsWritten, events);
                 foreach (AppendRequest request in batch)

@@ -13,6 +13,7 @@ using Metering.Silo.Events;
 using Metering.Silo.Quotas;
 using Metering.Silo.Signing;
 using Metering.Silo.Usage;
+using Metering.Silo.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -28,7 +29,7 @@ public static class SiloServiceCollectionExtensions
     public const string DefaultDb = "Host=localhost;Port=5432;Username=postgres;Database=metering";
 
     /// <summary>Adds a silo on PostgreSQL with the metering grains. Configuration: METERING_DB (or Metering:Db), and the sections
-    /// Silo, EventLog, Rollup, Subscriptions, Rerating and ApiKeys.</summary>
+    /// Silo, EventLog, Rollup, Subscriptions, Rerating, ApiKeys and Webhooks.</summary>
     public static IServiceCollection AddMeteringSilo(this IServiceCollection services, IConfiguration configuration)
     {
         string connectionString = configuration["METERING_DB"] ?? configuration["Metering:Db"] ?? DefaultDb;
@@ -38,12 +39,21 @@ public static class SiloServiceCollectionExtensions
             builder.MaxPoolSize = 50;
         }
 
-        services.AddSingleton(_ => NpgsqlDataSource.Create(builder.ConnectionString));
+        // Each silo's pool has a name of its own, so its metrics are told apart from other pools in the process.
+        string poolName = "metering-" + Guid.NewGuid().ToString("N")[..12];
+        services.AddSingleton(_ => new PostgresPoolMetrics(poolName));
+        services.AddSingleton(sp =>
+        {
+            // The listener starts before the pool, so it sees every change of the pool's counters.
+            _ = sp.GetRequiredService<PostgresPoolMetrics>();
+            return new NpgsqlDataSourceBuilder(builder.ConnectionString) { Name = poolName }.Build();
+        });
         services.AddSingleton(Bind<EventLogOptions>(configuration, "EventLog"));
         services.AddSingleton(Bind<RollupOptions>(configuration, "Rollup"));
         services.AddSingleton(Bind<SubscriptionGrainOptions>(configuration, "Subscriptions"));
         services.AddSingleton<CatalogStore>();
         services.AddApiKeys(configuration);
+        services.AddWebhooks(configuration);
         services.AddSingleton<ICatalogReader>(sp => sp.GetRequiredService<CatalogStore>());
         services.AddSingleton<PostgresEventLog>();
         services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<PostgresEventLog>());
@@ -60,6 +70,7 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton<PostgresAuditLog>();
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<PostgresAuditLog>());
         services.AddSingleton<UsageReader>();
+        services.AddSingleton<EventUsageReader>();
         services.AddSingleton<BillingStore>();
         services.AddSingleton<IClosedPeriods>(sp => sp.GetRequiredService<BillingStore>());
         services.AddSingleton<SubscriptionLifecycleStore>();
@@ -83,7 +94,24 @@ public static class SiloServiceCollectionExtensions
         services.AddHostedService<NoncePurgeService>();
         services.AddHostedService(sp => sp.GetRequiredService<BillingRunService>());
         services.AddHostedService(sp => sp.GetRequiredService<ReratingService>());
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         return services;
+    }
+
+    /// <summary>Webhooks (section <c>Webhooks</c>): endpoints, the outbox and its dispatcher, on the keyed clock
+    /// <see cref="WebhookClock.Key"/>. The host that serves the API registers <see cref="IResourceJson"/>.</summary>
+    private static void AddWebhooks(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddKeyedSingleton<TimeProvider>(WebhookClock.Key, (sp, _) => sp.GetRequiredService<TimeProvider>());
+        services.AddSingleton(Bind<WebhookOptions>(configuration, "Webhooks"));
+        services.AddSingleton<WebhookOutbox>();
+        services.AddSingleton<WebhookEndpointStore>();
+        services.AddSingleton<WebhookDeliveryStore>();
+        services.AddSingleton<WebhookSender>();
+        services.AddSingleton<WebhookUrlPolicy>();
+        services.AddSingleton<WebhookMetrics>();
+        services.AddSingleton<WebhookDispatcher>();
+        services.AddSingleton<IQuotaNotifications, QuotaNotificationWriter>();
     }
 
     /// <summary>API keys: the store, the per-silo cache that authenticates them, and the writer of their last use. API access

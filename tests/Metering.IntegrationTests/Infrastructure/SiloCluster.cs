@@ -11,12 +11,13 @@ public sealed class SiloCluster : IAsyncDisposable
 {
     public const string Secret = "cluster-test-secret";
 
-    private static readonly Dictionary<string, string> s_environment = new() { ["METERING_CLUSTER_SECRET"] = Secret };
+    private readonly IReadOnlyDictionary<string, string> _environment;
 
-    private SiloCluster(string connectionString, List<GatewayProcess> silos)
+    private SiloCluster(string connectionString, List<GatewayProcess> silos, IReadOnlyDictionary<string, string> environment)
     {
         ConnectionString = connectionString;
         Silos = silos;
+        _environment = environment;
     }
 
     public string ConnectionString { get; }
@@ -25,20 +26,22 @@ public sealed class SiloCluster : IAsyncDisposable
 
     public IEnumerable<GatewayProcess> Running => Silos.Where(s => !s.HasExited);
 
-    public static async Task<SiloCluster> StartAsync(int count)
+    /// <summary>Starts <paramref name="count"/> silos on a new database, with <paramref name="settings"/> in their environment.</summary>
+    public static async Task<SiloCluster> StartAsync(int count, IReadOnlyDictionary<string, string>? settings = null)
     {
         string db = await TestDatabase.CreateAsync("cluster");
+        var environment = new Dictionary<string, string>(settings ?? new Dictionary<string, string>()) { ["METERING_CLUSTER_SECRET"] = Secret };
         // The first silo applies the migrations; the others start together once it is up.
-        var silos = new List<GatewayProcess> { await GatewayProcess.StartAsync(db, null, s_environment) };
-        silos.AddRange(await Task.WhenAll(Enumerable.Range(1, count - 1).Select(_ => GatewayProcess.StartAsync(db, null, s_environment))));
-        var cluster = new SiloCluster(db, silos);
+        var silos = new List<GatewayProcess> { await GatewayProcess.StartAsync(db, null, environment) };
+        silos.AddRange(await Task.WhenAll(Enumerable.Range(1, count - 1).Select(_ => GatewayProcess.StartAsync(db, null, environment))));
+        var cluster = new SiloCluster(db, silos, environment);
         await cluster.WaitBalancedAsync(count);
         return cluster;
     }
 
     public async Task<GatewayProcess> AddSiloAsync()
     {
-        GatewayProcess silo = await GatewayProcess.StartAsync(ConnectionString, null, s_environment);
+        GatewayProcess silo = await GatewayProcess.StartAsync(ConnectionString, null, _environment);
         Silos.Add(silo);
         return silo;
     }
@@ -101,12 +104,26 @@ public sealed class SiloCluster : IAsyncDisposable
         return directory.Owners.ToDictionary(o => o.Partition, o => o.Address);
     }
 
-    /// <summary>The silo that owns a subscription's partition now.</summary>
+    /// <summary>The silo that owns a subscription's partition now. A silo's directory lists a partition only once its
+    /// owner has published an address (just after a rebalance it may not have yet), so this asks again for a while.</summary>
     public async Task<GatewayProcess> OwnerOfAsync(string tenant, string subscription)
     {
         int partition = PartitionTable.PartitionOf($"{tenant}/{subscription}", 256);
-        string address = (await OwnersAsync(Running.First()))[partition];
-        return Silos.Single(s => !s.HasExited && s.Address == new Uri(address));
+        DateTime until = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            if ((await OwnersAsync(Running.First())).TryGetValue(partition, out string? address))
+            {
+                return Silos.Single(s => !s.HasExited && s.Address == new Uri(address));
+            }
+
+            if (DateTime.UtcNow > until)
+            {
+                throw new TimeoutException($"partition {partition} has no owner with an address in the directory");
+            }
+
+            await Task.Delay(100);
+        }
     }
 
     public async ValueTask DisposeAsync()

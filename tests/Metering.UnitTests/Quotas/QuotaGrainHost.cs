@@ -33,6 +33,8 @@ public static class QuotaGrainHost
         builder.Services.AddSingleton<CountingAudit>();
         builder.Services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<CountingAudit>());
         builder.Services.AddSingleton<SubscriptionLedger>();
+        builder.Services.AddSingleton<RecordedNotices>();
+        builder.Services.AddSingleton<IQuotaNotifications>(sp => sp.GetRequiredService<RecordedNotices>());
         IHost host = builder.Build();
         await host.StartAsync();
         return host;
@@ -88,6 +90,27 @@ public sealed class ScriptedQuotaStore : IQuotaStore
 
     public Task<(IReadOnlyList<QuotaEvent> Events, long LastSeq)> LoadAsync(string tenantId, string subscriptionId, Meter meter, QuotaEpoch epoch, CancellationToken cancellationToken = default)
         => Task.FromResult<(IReadOnlyList<QuotaEvent>, long)>(([.. Events], LastSeq));
+}
+
+/// <summary>The quota notifications recorded; recording fails while <see cref="Fail"/> is set.</summary>
+public sealed class RecordedNotices : IQuotaNotifications
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<QuotaNotice> _notices = new();
+
+    public bool Fail { get; set; }
+
+    public IReadOnlyList<QuotaNotice> Notices => [.. _notices];
+
+    public Task RecordAsync(QuotaNotice notice, CancellationToken cancellationToken = default)
+    {
+        if (Fail)
+        {
+            return Task.FromException(new InvalidOperationException("the outbox is unreachable"));
+        }
+
+        _notices.Enqueue(notice);
+        return Task.CompletedTask;
+    }
 }
 
 /// <summary>The audit entries recorded.</summary>

@@ -40,6 +40,7 @@ public sealed class AggregationTests
     [InlineData(Aggregation.Max, "250.5", 3)]
     [InlineData(Aggregation.Min, "50", 3)]
     [InlineData(Aggregation.Latest, "50", 3)]
+    [InlineData(Aggregation.Avg, "133.5", 3)]
     public void Each_aggregation_counts_only_events_with_a_numeric_value(Aggregation aggregation, string expected, long events)
     {
         (decimal? value, long count) = Run(M(aggregation));
@@ -116,5 +117,18 @@ public sealed class AggregationTests
         Assert.Equal(22m, day.Value);
         Assert.Equal(s_t0, day.Start); // clipped to the range
         Assert.Null(daily.Groups);
+    }
+
+    [Fact]
+    public void An_average_merged_from_parts_is_the_average_of_all_their_events_and_none_over_no_events()
+    {
+        var first = new Aggregate();
+        first.Add(Aggregation.Avg, 1, null, s_t0, 1);
+        first.Add(Aggregation.Avg, 2, null, s_t0, 2);
+        var second = new Aggregate();
+        second.Add(Aggregation.Avg, 9, null, s_t0, 3);
+        first.Merge(second);
+        Assert.Equal(4m, first.Value(Aggregation.Avg));
+        Assert.Null(new Aggregate().Value(Aggregation.Avg));
     }
 }
