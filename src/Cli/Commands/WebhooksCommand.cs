@@ -18,7 +18,7 @@ public static class WebhooksCommand
     private static Command List(CommandContext c)
     {
         var endpoint = new Option<string?>("--endpoint") { Description = "Only this endpoint's deliveries" };
-        var limit = new Option<int>("--limit") { Description = "At most this many (1-1000)", DefaultValueFactory = _ => 100 };
+        var limit = new Option<int>("--limit") { Description = "At most this many (1-500)", DefaultValueFactory = _ => 100 };
         var command = new Command("list", "List failed deliveries, newest first") { endpoint, limit };
         command.SetAction(async (parse, ct) =>
         {

@@ -8,14 +8,11 @@ namespace Metering.Gateway.Webhooks;
 
 /// <summary>
 /// Deliveries of notifications (<c>/v1/webhook-deliveries</c>): list (<c>read</c>; <c>?status=pending|delivered|failed</c>,
-/// <c>failed</c> being the dead-letter queue, <c>?endpoint_id=</c>, <c>?limit=</c> up to 1000, default 100), get one with
+/// <c>failed</c> being the dead-letter queue, <c>?endpoint_id=</c>, newest first, paged as every list), get one with
 /// every attempt and the payload, and retry a failed one (<c>manage</c>): it is pending again with a fresh schedule.
 /// </summary>
 public static class WebhookDeliveriesApi
 {
-    public const int DefaultLimit = 100;
-    public const int MaxLimit = 1000;
-
     public static IEndpointRouteBuilder MapWebhookDeliveriesApi(this IEndpointRouteBuilder app)
     {
         RouteGroupBuilder deliveries = app.MapGroup("/v1/webhook-deliveries").RequireApiKey();
@@ -25,8 +22,8 @@ public static class WebhookDeliveriesApi
         return app;
     }
 
-    private static async Task<Results<Ok<WebhookDeliveryList>, ApiProblem>> List(HttpContext http, WebhookDeliveryStore store, string? status, string? endpoint_id,
-        string? limit, CancellationToken ct)
+    private static async Task<Results<Ok<PageJson<WebhookDeliveryJson>>, ApiProblem>> List([AsParameters] PageQuery query, HttpContext http, WebhookDeliveryStore store,
+        string? status, string? endpoint_id, CancellationToken ct)
     {
         DeliveryStatus parsed = default;
         if (status is not null && !WireName.TryParseWire(status, out parsed))
@@ -40,14 +37,14 @@ public static class WebhookDeliveriesApi
             return ApiError.Invalid("endpoint_id", "'endpoint_id' must be an endpoint's id.").ToProblem();
         }
 
-        int count = DefaultLimit;
-        if (limit is not null && (!int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out count) || count is < 1 or > MaxLimit))
+        (Silo.Listing.PageRequest? page, ApiError? error) = query.Read();
+        if (page is null)
         {
-            return ApiError.Invalid("limit", $"'limit' must be a whole number from 1 to {MaxLimit}.").ToProblem();
+            return error!.ToProblem();
         }
 
-        IReadOnlyList<WebhookDelivery> found = await store.ListAsync(http.Tenant(), status is null ? null : parsed, endpoint_id is null ? null : endpoint, count, ct);
-        return TypedResults.Ok(new WebhookDeliveryList([.. found.Select(WebhookDeliveryJson.Of)]));
+        Silo.Listing.Page<WebhookDelivery> found = await store.ListAsync(http.Tenant(), status is null ? null : parsed, endpoint_id is null ? null : endpoint, page, ct);
+        return TypedResults.Ok(PageJson<WebhookDeliveryJson>.Of(found, WebhookDeliveryJson.Of));
     }
 
     private static async Task<Results<Ok<WebhookDeliveryJson>, ApiProblem>> Get(string id, HttpContext http, WebhookDeliveryStore store, CancellationToken ct)

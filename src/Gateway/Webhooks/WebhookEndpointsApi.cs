@@ -41,8 +41,12 @@ public static class WebhookEndpointsApi
         return TypedResults.Created((string?)null, new CreatedWebhookEndpointJson(WebhookEndpointJson.Of(endpoint), secret));
     }
 
-    private static async Task<Ok<WebhookEndpointList>> List(HttpContext http, WebhookEndpointStore store, CancellationToken ct)
-        => TypedResults.Ok(new WebhookEndpointList([.. (await store.ListAsync(http.Tenant(), ct)).Select(WebhookEndpointJson.Of)]));
+    private static async Task<Results<Ok<PageJson<WebhookEndpointJson>>, ApiProblem>> List([AsParameters] PageQuery query, HttpContext http, WebhookEndpointStore store,
+        CancellationToken ct)
+    {
+        (Silo.Listing.PageRequest? page, ApiError? error) = query.Read();
+        return page is null ? error!.ToProblem() : TypedResults.Ok(PageJson<WebhookEndpointJson>.Of(await store.ListAsync(http.Tenant(), page, ct), WebhookEndpointJson.Of));
+    }
 
     private static async Task<Results<Ok<WebhookEndpointJson>, ApiProblem>> Get(string id, HttpContext http, WebhookEndpointStore store, CancellationToken ct)
         => Guid.TryParse(id, out Guid guid) && await store.GetAsync(http.Tenant(), guid, ct) is { } endpoint

@@ -1,5 +1,6 @@
 using Metering.Grains;
 using Metering.Runtime;
+using Metering.Silo.Listing;
 using Npgsql;
 
 namespace Metering.Silo.Webhooks;
@@ -13,7 +14,8 @@ public sealed class WebhookDeliveryStore(NpgsqlDataSource dataSource)
     private const string ListSql = "SELECT " + Columns + """
          FROM webhook_deliveries d JOIN webhook_notifications n ON n.id = d.notification_id
         WHERE d.tenant_id = $1 AND ($2::text IS NULL OR d.status = $2) AND ($3::uuid IS NULL OR d.endpoint_id = $3)
-        ORDER BY d.seq DESC LIMIT $4
+          AND ($4::text IS NULL OR d.seq < (SELECT seq FROM webhook_deliveries WHERE tenant_id = $1 AND id::text = $4))
+        ORDER BY d.seq DESC LIMIT $5
         """;
 
     private const string GetSql = "SELECT " + Columns + """
@@ -67,14 +69,17 @@ public sealed class WebhookDeliveryStore(NpgsqlDataSource dataSource)
                (SELECT count(*) FROM webhook_endpoints WHERE breaker_state = 'half_open')
         """;
 
-    public async Task<IReadOnlyList<WebhookDelivery>> ListAsync(string tenantId, DeliveryStatus? status, Guid? endpointId, int limit, CancellationToken ct)
+    /// <summary>A page of a tenant's deliveries, newest first (the dead-letter queue is read from its latest end), filtered by
+    /// status and endpoint when given; the cursor is a delivery's id.</summary>
+    public async Task<Page<WebhookDelivery>> ListAsync(string tenantId, DeliveryStatus? status, Guid? endpointId, PageRequest page, CancellationToken ct)
     {
         await using NpgsqlCommand command = dataSource.CreateCommand(ListSql);
         command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
         command.Parameters.Add(new NpgsqlParameter { Value = status is { } s ? s.ToWire() : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)endpointId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = limit });
-        return await ReadAsync(command, ct).ConfigureAwait(false);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)page.After ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = page.Limit + 1 });
+        return Page<WebhookDelivery>.From(await ReadAsync(command, ct).ConfigureAwait(false), page.Limit, d => d.Id.ToString());
     }
 
     public async Task<WebhookDelivery?> GetAsync(string tenantId, Guid id, CancellationToken ct)

@@ -4,6 +4,7 @@ using Metering.Grains;
 using Metering.Grains.Webhooks;
 using Metering.Silo.Signing;
 using Microsoft.Extensions.DependencyInjection;
+using Metering.Silo.Listing;
 using Npgsql;
 
 namespace Metering.Silo.Webhooks;
@@ -20,7 +21,11 @@ public sealed class WebhookEndpointStore(NpgsqlDataSource dataSource, SecretProt
         RETURNING
         """ + " " + Columns;
 
-    private const string ListSql = "SELECT " + Columns + " FROM webhook_endpoints WHERE tenant_id = $1 ORDER BY created_at, id";
+    private const string ListSql = "SELECT " + Columns + """
+         FROM webhook_endpoints
+        WHERE tenant_id = $1 AND ($2::text IS NULL OR (created_at, id) > (SELECT created_at, id FROM webhook_endpoints WHERE tenant_id = $1 AND id::text = $2))
+        ORDER BY created_at, id LIMIT $3
+        """;
 
     private const string GetSql = "SELECT " + Columns + " FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2";
 
@@ -58,11 +63,14 @@ public sealed class WebhookEndpointStore(NpgsqlDataSource dataSource, SecretProt
         return ((await ReadAsync(command, ct).ConfigureAwait(false))[0], secret);
     }
 
-    public async Task<IReadOnlyList<WebhookEndpoint>> ListAsync(string tenantId, CancellationToken ct)
+    /// <summary>A page of a tenant's endpoints in the order they were registered; the cursor is an endpoint's id.</summary>
+    public async Task<Page<WebhookEndpoint>> ListAsync(string tenantId, PageRequest page, CancellationToken ct)
     {
         await using NpgsqlCommand command = dataSource.CreateCommand(ListSql);
-        command.AddPositional(tenantId);
-        return await ReadAsync(command, ct).ConfigureAwait(false);
+        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)page.After ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = page.Limit + 1 });
+        return Page<WebhookEndpoint>.From(await ReadAsync(command, ct).ConfigureAwait(false), page.Limit, e => e.Id.ToString());
     }
 
     public async Task<WebhookEndpoint?> GetAsync(string tenantId, Guid id, CancellationToken ct)

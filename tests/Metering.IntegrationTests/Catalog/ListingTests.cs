@@ -88,7 +88,7 @@ public sealed class ListingTests(AppFixture app)
 
         foreach (string limit in new[] { "0", "501", "-1", "abc", "1.5", "" })
         {
-            foreach (string path in new[] { "/v1/plans", "/v1/meters", "/v1/invoices", "/v1/audit-events", "/v1/subscriptions", "/v1/quotas", "/v1/prices", "/v1/billing-runs", "/v1/rerating-jobs", "/v1/api-keys", "/v1/signing-keys" })
+            foreach (string path in new[] { "/v1/plans", "/v1/meters", "/v1/invoices", "/v1/audit-events", "/v1/subscriptions", "/v1/quotas", "/v1/prices", "/v1/billing-runs", "/v1/rerating-jobs", "/v1/api-keys", "/v1/signing-keys", "/v1/webhook-endpoints", "/v1/webhook-deliveries" })
             {
                 (int refused, JsonElement problem) = await client.GetJsonAsync($"{path}?limit={limit}");
                 Assert.True(refused == 400, $"{path}?limit={limit}: {refused} {problem}");
@@ -111,6 +111,9 @@ public sealed class ListingTests(AppFixture app)
     [InlineData("/v1/audit-events", "id")]
     [InlineData("/v1/api-keys", "id")]
     [InlineData("/v1/signing-keys", "id")]
+    [InlineData("/v1/webhook-endpoints", "id")]
+    [InlineData("/v1/webhook-deliveries", "id")]
+    [InlineData("/v1/webhook-deliveries?status=pending", "id")]
     public async Task Every_collection_pages_through_each_item_once(string path, string key)
     {
         using HttpClient client = await app.NewTenantAsync();
@@ -125,6 +128,8 @@ public sealed class ListingTests(AppFixture app)
             Assert.Equal(201, (await client.PostAsync("/v1/plans/pro/prices", new { meter = $"m{i}", model = "per_unit", properties = new { unit_price = "1" }, effective_from = "2020-01-01T00:00:00Z" })).Status);
             Assert.Equal(201, (await client.PostAsync("/v1/subscriptions", new { id = $"sub_{i}", customer_id = "cust_1", plan = "pro", started_at = start.ToString("O"), subjects = new[] { $"s{i}" } })).Status);
             Assert.Equal(200, (await client.SendJsonAsync(HttpMethod.Put, $"/v1/subscriptions/sub_0/quotas/m{i}", new { limit = 10, period = "day" })).Status);
+            // A public address (TEST-NET-3) no receiver answers: each invoice below leaves a delivery per endpoint.
+            Assert.Equal(201, (await client.PostAsync("/v1/webhook-endpoints", new { url = $"https://203.0.113.10/hooks/{i}", events = new[] { "invoice.created" } })).Status);
             Assert.Equal(201, (await client.PostAsync("/v1/invoices", new { subscription_id = "sub_0", period_start = start.AddDays(i % 3).ToString("O") })).Status is 201 or 409 ? 201 : 0);
             // Jobs run one after another in the background: only the case listing them makes them, so other tests' jobs do not queue behind.
             if (path == "/v1/billing-runs")
