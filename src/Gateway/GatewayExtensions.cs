@@ -58,6 +58,7 @@ public static class GatewayExtensions
         app.MapTenantsApi();
         app.MapCatalogApi();
         app.MapCustomersApi();
+        app.MapPlansApi();
         app.MapMetersApi();
         app.MapSubscriptionsApi();
         app.MapEventsApi();

@@ -28,6 +28,7 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
     private const string HugeSubscription = "fz_huge_sub";
     private const string EditedCustomer = "fz_edited";
     private const string CanceledSubscription = "fz_canceled";
+    private const string VersionedPlan = "fz_versioned";
 
     /// <summary>Valid properties of each charge model, for the preview and the price book.</summary>
     private static readonly (string Model, string Properties)[] s_prices =
@@ -124,6 +125,8 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
         await Expect(201, "POST", "/v1/subscriptions", $$"""{"id":"{{HugeSubscription}}","customer_id":"{{Customer}}","plan":"{{HugePlan}}","started_at":"{{Iso(started)}}","subjects":["{{HugeSubscription}}:agent"]}""");
         await Expect(201, "POST", "/v1/customers", $$"""{"id":"{{EditedCustomer}}","name":"Edited","currency":"USD","tax_rate":"0.20"}""");
         await Expect(201, "POST", "/v1/subscriptions", $$"""{"id":"{{CanceledSubscription}}","customer_id":"{{EditedCustomer}}","plan":"{{Plan}}","started_at":"{{Iso(started)}}","subjects":["{{CanceledSubscription}}:agent"]}""");
+        await Expect(201, "POST", "/v1/plans", $$"""{"code":"{{VersionedPlan}}","currency":"USD","interval":"month","fixed_fee":"1"}""");
+        await Expect(201, "POST", "/v1/subscriptions", $$"""{"id":"fz_versioned_sub","customer_id":"{{EditedCustomer}}","plan":"{{VersionedPlan}}","started_at":"{{Iso(started)}}","subjects":["fz_versioned_sub:agent"]}""");
         await Expect(200, "PUT", $"/v1/subscriptions/{Subscription}/quotas/{Meter}", """{"limit":"1000000000","period":"none","overflow":"block"}""");
         await Expect(200, "PUT", $"/v1/subscriptions/{Subscription}/quotas/{CountMeter}", """{"limit":"1000000","period":"day","overflow":"allow_overage"}""");
         await Expect(200, "PUT", $"/v1/subscriptions/{Subscription}/quotas/{QuotaMeter}", """{"limit":"100","period":"none"}""");
@@ -202,6 +205,9 @@ public sealed class FuzzTests(AppFixture app, ITestOutputHelper output)
             new("POST /v1/api-keys", HttpMethod.Post, "/v1/api-keys", none, [k => Json($$"""{"scopes":["read","ingest"],"description":"fuzz {{k}}"}""")]),
             new("PATCH /v1/customers/{id}", HttpMethod.Patch, "/v1/customers/{id}", new Dictionary<string, string> { ["id"] = EditedCustomer },
                 [k => Json($$"""{"metadata":{"nested":{"a":[1,2]},"crm":"{{k}}"},"name":"Edited {{k}}","email":"billing@fuzz.test","tax_rate":"0.1"}""")]),
+            new("PATCH /v1/plans/{code}", HttpMethod.Patch, "/v1/plans/{code}", new Dictionary<string, string> { ["code"] = VersionedPlan },
+                [_ => Json("""{"fixed_fee":"12.50","proration":"daily"}""")]),
+            new("POST /v1/plans/{code}/migrate", HttpMethod.Post, "/v1/plans/{code}/migrate", new Dictionary<string, string> { ["code"] = VersionedPlan }, [_ => Json("{}")]),
             new("PATCH /v1/meters/{code}", HttpMethod.Patch, "/v1/meters/{code}", new Dictionary<string, string> { ["code"] = Meter },
                 [k => Json($$"""{"name":"Tokens {{k}}","description":"fuzzed","aggregation":"sum","value_property":"tokens","group_by":["model"]}""")]),
             new("POST /v1/subscriptions/{id}/subjects", HttpMethod.Post, "/v1/subscriptions/{id}/subjects", new Dictionary<string, string> { ["id"] = CanceledSubscription },

@@ -28,6 +28,7 @@ public sealed partial class IsolationTests(AppFixture app)
         new("customer", "GET", "/v1/customers/{customer}"),
         new("plan", "GET", "/v1/plans/{plan}"),
         new("plan's price book", "GET", "/v1/plans/{plan}/prices"),
+        new("plan's versions", "GET", "/v1/plans/{plan}/versions"),
         new("subscription", "GET", "/v1/subscriptions/{subscription}"),
         new("subscription's usage", "GET", "/v1/subscriptions/{subscription}/usage?meter={meter}"),
         new("subscription's current usage", "GET", "/v1/subscriptions/{subscription}/usage/current"),
@@ -70,6 +71,8 @@ public sealed partial class IsolationTests(AppFixture app)
         new("subscription plan change", "POST", "/v1/subscriptions/{subscription}/change-plan", """{"plan":"{plan}","at":"period_end"}""", Status: 404),
         new("subscription cancel", "POST", "/v1/subscriptions/{subscription}/cancel", """{"at":"period_end"}"""),
         new("meter archive", "POST", "/v1/meters/{meter}/archive"),
+        new("plan edit", "PATCH", "/v1/plans/{plan}", """{"fixed_fee":"3"}"""),
+        new("plan migration", "POST", "/v1/plans/{plan}/migrate", "{}"),
     ];
 
     private static readonly ListCase[] s_lists =

@@ -155,7 +155,7 @@ public static partial class CatalogApi
             return ApiError.NotFound($"Customer '{r.CustomerId}'").ToProblem();
         }
 
-        var subscription = new Subscription(r.Id, r.CustomerId, plan.Code, plan.Interval, r.StartedAt ?? catalog.Now, r.Subjects, catalog.Now);
+        var subscription = new Subscription(r.Id, r.CustomerId, plan.Code, plan.Interval, r.StartedAt ?? catalog.Now, r.Subjects, catalog.Now, PlanVersion: plan.Version);
         return await catalog.CreateSubscriptionAsync(tenant, subscription, ct) switch
         {
             CreateResult.Created => TypedResults.Created((string?)null, SubscriptionJson.Of(subscription, catalog.Now)),

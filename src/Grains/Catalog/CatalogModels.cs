@@ -75,29 +75,37 @@ public sealed class TenantMeters
 /// <summary>A customer. <see cref="MetadataJson"/> is a JSON object of the user's own keys.</summary>
 public sealed record Customer(string Id, string Name, string Currency, decimal TaxRate, DateTimeOffset CreatedAt, string? Email = null, string MetadataJson = "{}");
 
-public sealed record Plan(string Code, string Currency, BillingInterval Interval, decimal FixedFee, DateTimeOffset CreatedAt, Proration Proration = Proration.None);
+/// <summary>A plan at one <see cref="Version"/>: its fixed fee and proration are versioned, its currency and interval are not.</summary>
+public sealed record Plan(string Code, string Currency, BillingInterval Interval, decimal FixedFee, DateTimeOffset CreatedAt, Proration Proration = Proration.None, int Version = 1)
+{
+    public PlanRef Ref => new(Code, Version);
+}
 
 /// <summary>A subscription. It ends at <see cref="EndedAt"/> when cancelled: its last period is cut there, and events stamped at
-/// or after it are refused. <see cref="Revision"/> grows with every change of its lifecycle.</summary>
+/// or after it are refused. <see cref="Revision"/> grows with every change of its lifecycle. It starts on version
+/// <see cref="PlanVersion"/> of <see cref="PlanCode"/>; <see cref="Changes"/> move it to other plans or versions.</summary>
 public sealed record Subscription(string Id, string CustomerId, string PlanCode, BillingInterval Interval, DateTimeOffset StartedAt, IReadOnlyList<string> Subjects, DateTimeOffset CreatedAt,
-    DateTimeOffset? EndedAt = null, long Revision = 0, IReadOnlyList<PlanChange>? Changes = null)
+    DateTimeOffset? EndedAt = null, long Revision = 0, IReadOnlyList<PlanChange>? Changes = null, int PlanVersion = 1)
 {
     /// <summary>The plan in force at <paramref name="at"/>: <see cref="PlanCode"/> (the first plan) until the first change.</summary>
-    public string PlanAt(DateTimeOffset at) => (Changes ?? []).LastOrDefault(c => c.At <= at)?.PlanCode ?? PlanCode;
+    public string PlanAt(DateTimeOffset at) => PlanRefAt(at).Code;
 
-    /// <summary>A period split where the plan changes within it, each part with its plan, in order; the last part keeps the
-    /// period's <see cref="BillingPeriod.Last"/>.</summary>
-    public IReadOnlyList<(BillingPeriod Part, string PlanCode)> PartsOf(BillingPeriod period)
+    /// <summary>The plan and version in force at <paramref name="at"/>.</summary>
+    public PlanRef PlanRefAt(DateTimeOffset at) => (Changes ?? []).LastOrDefault(c => c.At <= at)?.Plan ?? new PlanRef(PlanCode, PlanVersion);
+
+    /// <summary>A period split where the plan (or its version) changes within it, each part with its plan, in order; the last part
+    /// keeps the period's <see cref="BillingPeriod.Last"/>.</summary>
+    public IReadOnlyList<(BillingPeriod Part, PlanRef Plan)> PartsOf(BillingPeriod period)
     {
-        var parts = new List<(BillingPeriod, string)>();
+        var parts = new List<(BillingPeriod, PlanRef)>();
         DateTimeOffset start = period.Start;
         foreach (PlanChange change in (Changes ?? []).Where(c => c.At > period.Start && c.At < period.End))
         {
-            parts.Add((new BillingPeriod(start, change.At), PlanAt(start)));
+            parts.Add((new BillingPeriod(start, change.At), PlanRefAt(start)));
             start = change.At;
         }
 
-        parts.Add((new BillingPeriod(start, period.End, period.Last), PlanAt(start)));
+        parts.Add((new BillingPeriod(start, period.End, period.Last), PlanRefAt(start)));
         return parts;
     }
 

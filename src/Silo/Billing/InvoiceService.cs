@@ -21,7 +21,7 @@ public sealed record InvoiceOutcome(Invoice? Invoice, string? Code = null, strin
 /// <summary>Plans, customers and prices read once for many invoices (a billing run).</summary>
 public sealed class BillingCache
 {
-    internal ConcurrentDictionary<string, Task<Plan?>> Plans { get; } = new(StringComparer.Ordinal);
+    internal ConcurrentDictionary<PlanRef, Task<Plan?>> Plans { get; } = new();
 
     internal ConcurrentDictionary<string, Task<Customer?>> Customers { get; } = new(StringComparer.Ordinal);
 
@@ -261,8 +261,9 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
     public async Task<PeriodUsage> CurrentUsageAsync(string tenant, Subscription subscription, CancellationToken ct = default)
     {
         BillingPeriod period = subscription.PeriodAt(time.GetUtcNow());
-        Plan plan = await catalog.GetPlanAsync(tenant, subscription.PlanCode, ct).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"Plan {subscription.PlanCode} is missing.");
+        PlanRef current = subscription.PlanRefAt(time.GetUtcNow());
+        Plan plan = await catalog.GetPlanVersionAsync(tenant, current, ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Plan {current} is missing.");
         Customer customer = await catalog.GetCustomerAsync(tenant, subscription.CustomerId, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Customer {subscription.CustomerId} is missing.");
         (DateTimeOffset from, DateTimeOffset to) = period.UsageHours;
@@ -277,7 +278,7 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
     {
         Customer customer = await Cached(cache?.Customers, subscription.CustomerId, () => catalog.GetCustomerAsync(tenant, subscription.CustomerId, ct)).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Customer {subscription.CustomerId} is missing.");
-        IReadOnlyList<(BillingPeriod Part, string PlanCode)> parts = subscription.PartsOf(period);
+        IReadOnlyList<(BillingPeriod Part, PlanRef Plan)> parts = subscription.PartsOf(period);
         BillingPeriod full = subscription.FullPeriodOf(period);
         var lines = new List<LineItem>();
         Plan? first = null;
@@ -285,9 +286,9 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
         {
             for (int i = 0; i < parts.Count; i++)
             {
-                (BillingPeriod part, string planCode) = parts[i];
-                Plan plan = await Cached(cache?.Plans, planCode, () => catalog.GetPlanAsync(tenant, planCode, ct)).ConfigureAwait(false)
-                    ?? throw new InvalidOperationException($"Plan {planCode} is missing.");
+                (BillingPeriod part, PlanRef planRef) = parts[i];
+                Plan plan = await Cached(cache?.Plans, planRef, () => catalog.GetPlanVersionAsync(tenant, planRef, ct)).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException($"Plan {planRef} is missing.");
                 first ??= plan;
                 // A plan change falls on a whole hour: the parts' hours tile the period's.
                 (DateTimeOffset from, DateTimeOffset to) = (i == 0 ? period.UsageHours.From : part.Start, i == parts.Count - 1 ? period.UsageHours.To : part.End);

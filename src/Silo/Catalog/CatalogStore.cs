@@ -36,11 +36,33 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
         UPDATE meters SET event_type = $3, aggregation = $4, value_property = $5, group_by = $6, name = $7, description = $8, archived_at = $9
         WHERE tenant_id = $1 AND code = $2
         """;
-    private const string InsertPlanSql = "INSERT INTO plans (tenant_id, code, currency, billing_interval, fixed_fee, created_at, proration) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
-    private const string PlanColumns = "code, currency, billing_interval, fixed_fee, created_at, proration";
+    // A plan is made with its first version.
+    private const string InsertPlanSql = """
+        WITH made AS (
+            INSERT INTO plans (tenant_id, code, currency, billing_interval, fixed_fee, created_at, proration) VALUES ($1, $2, $3, $4, $5, $6, $7)
+            ON CONFLICT DO NOTHING RETURNING tenant_id, code, fixed_fee, proration, created_at)
+        INSERT INTO plan_versions (tenant_id, code, version, fixed_fee, proration, created_at) SELECT tenant_id, code, 1, fixed_fee, proration, created_at FROM made
+        """;
+    private const string PlanColumns = "code, currency, billing_interval, fixed_fee, created_at, proration, version";
     private const string SelectPlanSql = "SELECT " + PlanColumns + " FROM plans WHERE tenant_id = $1 AND code = $2";
+    private const string LockPlanSql = SelectPlanSql + " FOR UPDATE";
     private const string ListPlansSql = "SELECT " + PlanColumns + " FROM plans WHERE tenant_id = $1 AND ($2::text IS NULL OR code > $2) ORDER BY code LIMIT $3";
-    private const string InsertSubscriptionSql = "INSERT INTO subscriptions (tenant_id, id, customer_id, plan_code, started_at, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
+    private const string PlanVersionsSql = """
+        SELECT p.code, p.currency, p.billing_interval, v.fixed_fee, v.created_at, v.proration, v.version
+        FROM plans p JOIN plan_versions v ON v.tenant_id = p.tenant_id AND v.code = p.code WHERE p.tenant_id = $1 AND p.code = $2
+        """;
+    private const string SelectPlanVersionSql = PlanVersionsSql + " AND v.version = $3";
+    private const string ListPlanVersionsSql = PlanVersionsSql + " ORDER BY v.version";
+    private const string PlanVersionInUseSql = """
+        SELECT EXISTS (SELECT 1 FROM subscriptions WHERE tenant_id = $1 AND plan_code = $2 AND plan_version = $3)
+            OR EXISTS (SELECT 1 FROM subscription_phases WHERE tenant_id = $1 AND plan_code = $2 AND plan_version = $3)
+        """;
+    private const string NewPlanVersionSql = "INSERT INTO plan_versions (tenant_id, code, version, fixed_fee, proration, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+    private const string EditPlanVersionSql = "UPDATE plan_versions SET fixed_fee = $4, proration = $5 WHERE tenant_id = $1 AND code = $2 AND version = $3";
+    private const string UpdatePlanSql = "UPDATE plans SET version = $3, fixed_fee = $4, proration = $5 WHERE tenant_id = $1 AND code = $2";
+    private const string InsertSubscriptionSql = """
+        INSERT INTO subscriptions (tenant_id, id, customer_id, plan_code, started_at, created_at, plan_version) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING
+        """;
     // A subject freed by an ended subscription is held by the new one from that end on.
     private const string InsertSubjectsSql = """
         INSERT INTO subscription_subjects (tenant_id, subject, subscription_id, valid_from)
@@ -52,8 +74,16 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
                coalesce((SELECT array_agg(DISTINCT subject ORDER BY subject) FROM subscription_subjects x WHERE x.tenant_id = s.tenant_id AND x.subscription_id = s.id), '{}'),
                s.ended_at, s.revision,
                coalesce((SELECT array_agg(starts_at ORDER BY starts_at) FROM subscription_phases c WHERE c.tenant_id = s.tenant_id AND c.subscription_id = s.id), '{}'),
-               coalesce((SELECT array_agg(plan_code ORDER BY starts_at) FROM subscription_phases c WHERE c.tenant_id = s.tenant_id AND c.subscription_id = s.id), '{}')
+               coalesce((SELECT array_agg(plan_code ORDER BY starts_at) FROM subscription_phases c WHERE c.tenant_id = s.tenant_id AND c.subscription_id = s.id), '{}'),
+               s.plan_version,
+               coalesce((SELECT array_agg(plan_version ORDER BY starts_at) FROM subscription_phases c WHERE c.tenant_id = s.tenant_id AND c.subscription_id = s.id), '{}')
         FROM subscriptions s JOIN plans p ON p.tenant_id = s.tenant_id AND p.code = s.plan_code
+        """;
+    // Subscriptions not ended by $3 that are, or will be, on plan $2 at some time: those a migration of the plan may move.
+    private const string SubscriptionsOnPlanSql = SubscriptionsSql + """
+         WHERE s.tenant_id = $1 AND (s.ended_at IS NULL OR s.ended_at > $3)
+           AND (s.plan_code = $2 OR EXISTS (SELECT 1 FROM subscription_phases c WHERE c.tenant_id = s.tenant_id AND c.subscription_id = s.id AND c.plan_code = $2))
+         ORDER BY s.id
         """;
     private const string SelectSubscriptionSql = SubscriptionsSql + " WHERE s.tenant_id = $1 AND s.id = $2";
     private const string SubscriptionsStartedBeforeSql = SubscriptionsSql + " WHERE s.tenant_id = $1 AND s.started_at < $2";
@@ -246,6 +276,80 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
         return ReadPlan(reader);
     }
 
+    /// <summary>Version <paramref name="version"/> of a plan, or null.</summary>
+    public async Task<Plan?> GetPlanVersionAsync(string tenantId, PlanRef plan, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(SelectPlanVersionSql);
+        command.AddPositional(tenantId, plan.Code, plan.Version);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadPlan(reader) : null;
+    }
+
+    /// <summary>Every version of a plan, oldest first (empty when there is no such plan).</summary>
+    public async Task<IReadOnlyList<Plan>> PlanVersionsAsync(string tenantId, string code, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(ListPlanVersionsSql);
+        command.AddPositional(tenantId, code);
+        var versions = new List<Plan>();
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            versions.Add(ReadPlan(reader));
+        }
+
+        return versions;
+    }
+
+    /// <summary>Edits a plan's fixed fee and proration: in place while no subscription is on its latest version, else as a new
+    /// version that new subscriptions take and existing ones reach by migration. Done with the plan before and after, or NotFound.</summary>
+    public async Task<(EditOutcome Outcome, Plan? Before, Plan? After)> UpdatePlanAsync(string tenantId, string code, PlanChanges changes,
+        CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        Plan? before = await ReadOneAsync(connection, transaction, LockPlanSql, ReadPlan, cancellationToken, tenantId, code).ConfigureAwait(false);
+        if (before is null)
+        {
+            return (EditOutcome.NotFound, null, null);
+        }
+
+        Plan after = changes.ApplyTo(before);
+        if (after == before)
+        {
+            return (EditOutcome.Done, before, before);
+        }
+
+        bool inUse = await ReadOneAsync(connection, transaction, PlanVersionInUseSql, r => r.GetBoolean(0), cancellationToken, tenantId, code, before.Version).ConfigureAwait(false);
+        if (inUse)
+        {
+            after = after with { Version = before.Version + 1 };
+            await Execute(connection, transaction, NewPlanVersionSql, cancellationToken, tenantId, code, after.Version, after.FixedFee, after.Proration.ToWire(), Now).ConfigureAwait(false);
+        }
+        else
+        {
+            await Execute(connection, transaction, EditPlanVersionSql, cancellationToken, tenantId, code, after.Version, after.FixedFee, after.Proration.ToWire()).ConfigureAwait(false);
+        }
+
+        await Execute(connection, transaction, UpdatePlanSql, cancellationToken, tenantId, code, after.Version, after.FixedFee, after.Proration.ToWire()).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return (EditOutcome.Done, before, after);
+    }
+
+    /// <summary>The subscriptions not ended by <paramref name="now"/> that are, or are to be, on plan <paramref name="code"/> at some time.</summary>
+    public async Task<IReadOnlyList<Subscription>> SubscriptionsOnPlanAsync(string tenantId, string code, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(SubscriptionsOnPlanSql);
+        command.AddPositional(tenantId, code, now);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var subscriptions = new List<Subscription>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            subscriptions.Add(ReadSubscription(reader));
+        }
+
+        return subscriptions;
+    }
+
     /// <summary>Creates a subscription and claims its subjects. AlreadyExists: the id is taken; Conflict: a subject belongs to another
     /// subscription; NotFound: the customer or plan does not exist.</summary>
     public async Task<CreateResult> CreateSubscriptionAsync(string tenantId, Subscription subscription, CancellationToken cancellationToken = default)
@@ -254,7 +358,7 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            int rows = await Execute(connection, transaction, InsertSubscriptionSql, cancellationToken, tenantId, subscription.Id, subscription.CustomerId, subscription.PlanCode, subscription.StartedAt.ToUniversalTime(), subscription.CreatedAt).ConfigureAwait(false);
+            int rows = await Execute(connection, transaction, InsertSubscriptionSql, cancellationToken, tenantId, subscription.Id, subscription.CustomerId, subscription.PlanCode, subscription.StartedAt.ToUniversalTime(), subscription.CreatedAt, subscription.PlanVersion).ConfigureAwait(false);
             if (rows == 0)
             {
                 return CreateResult.AlreadyExists;
@@ -315,7 +419,10 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
         => new(reader.GetString(0), reader.GetString(1), reader.GetString(2), WireName.ParseWire<BillingInterval>(reader.GetString(3)),
             reader.GetFieldValue<DateTimeOffset>(4), reader.GetFieldValue<string[]>(6), reader.GetFieldValue<DateTimeOffset>(5),
             reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7), reader.GetInt64(8),
-            reader.GetFieldValue<DateTimeOffset[]>(9).Zip(reader.GetFieldValue<string[]>(10), (at, plan) => new PlanChange(at, plan)).ToList());
+            ReadChanges(reader.GetFieldValue<DateTimeOffset[]>(9), reader.GetFieldValue<string[]>(10), reader.GetFieldValue<int[]>(12)), reader.GetInt32(11));
+
+    private static List<PlanChange> ReadChanges(DateTimeOffset[] at, string[] plans, int[] versions)
+        => [.. at.Select((instant, i) => new PlanChange(instant, plans[i], versions[i]))];
 
     private static Meter ReadMeter(NpgsqlDataReader reader)
         => new(reader.GetString(0), reader.GetString(1), WireName.ParseWire<Aggregation>(reader.GetString(2)), reader.IsDBNull(3) ? null : reader.GetString(3),
@@ -328,7 +435,7 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
 
     private static Plan ReadPlan(NpgsqlDataReader reader)
         => new(reader.GetString(0), reader.GetString(1), WireName.ParseWire<BillingInterval>(reader.GetString(2)), reader.GetDecimal(3),
-            reader.GetFieldValue<DateTimeOffset>(4), WireName.ParseWire<Proration>(reader.GetString(5)));
+            reader.GetFieldValue<DateTimeOffset>(4), WireName.ParseWire<Proration>(reader.GetString(5)), reader.GetInt32(6));
 
     public Task<Page<Customer>> ListCustomersAsync(string tenantId, PageRequest page, CancellationToken cancellationToken = default)
         => Pages.ReadAsync(dataSource, ListCustomersSql, [tenantId], page, ReadCustomer, c => c.Id, cancellationToken);

@@ -9,4 +9,7 @@ public enum PlanChangeStatus
 
     /// <summary>A finalized invoice covers time after the change.</summary>
     PeriodClosed,
+
+    /// <summary>A migration found the subscription on another plan or version than it read, or with a change scheduled after.</summary>
+    Superseded,
 }

@@ -1,3 +1,4 @@
+using Metering.Grains.Catalog;
 using Metering.Grains.Subscriptions;
 using Npgsql;
 
@@ -29,17 +30,28 @@ public sealed class SubscriptionLifecycleStore(NpgsqlDataSource dataSource) : IS
 
     private const string EndedAtSql = "SELECT ended_at FROM subscriptions WHERE tenant_id = $1 AND id = $2 FOR UPDATE";
     private const string DropLaterChangesSql = "DELETE FROM subscription_phases WHERE tenant_id = $1 AND subscription_id = $2 AND starts_at >= $3";
-    private const string InsertChangeSql = "INSERT INTO subscription_phases (tenant_id, subscription_id, starts_at, plan_code, created_at) VALUES ($1, $2, $3, $4, $5)";
+    private const string InsertChangeSql = "INSERT INTO subscription_phases (tenant_id, subscription_id, starts_at, plan_code, created_at, plan_version) VALUES ($1, $2, $3, $4, $5, $6)";
+    // The plan in force at $3, and whether a change is scheduled after it: what a migration checks under the lock.
+    private const string PlanAtSql = """
+        SELECT coalesce(c.plan_code, s.plan_code), coalesce(c.plan_version, s.plan_version),
+               EXISTS (SELECT 1 FROM subscription_phases l WHERE l.tenant_id = $1 AND l.subscription_id = $2 AND l.starts_at > $3)
+        FROM subscriptions s
+        LEFT JOIN LATERAL (SELECT plan_code, plan_version FROM subscription_phases c WHERE c.tenant_id = s.tenant_id AND c.subscription_id = s.id AND c.starts_at <= $3
+                           ORDER BY c.starts_at DESC LIMIT 1) c ON true
+        WHERE s.tenant_id = $1 AND s.id = $2
+        """;
     private const string NextRevisionSql = "UPDATE subscriptions SET revision = revision + 1 WHERE tenant_id = $1 AND id = $2";
     private const string DraftsAfterSql = """
         SELECT id FROM invoices WHERE tenant_id = $1 AND subscription_id = $2 AND kind = 'standard' AND status = 'draft' AND period_end > $3
         """;
 
-    /// <summary>In one transaction: from <paramref name="at"/> on the subscription is on <paramref name="planCode"/> (a change
+    /// <summary>In one transaction: from <paramref name="at"/> on the subscription is on <paramref name="plan"/> (a change
     /// scheduled at or after it is replaced) and its revision grows. Returns the drafts whose period the change reaches (to
-    /// price again), or why not: the subscription ends by then, or a finalized invoice covers time after it.</summary>
-    public async Task<(PlanChangeStatus Status, IReadOnlyList<Guid> Drafts)> ChangePlanAsync(string tenantId, string subscriptionId, string planCode, DateTimeOffset at,
-        DateTimeOffset now, CancellationToken cancellationToken = default)
+    /// price again), or why not: the subscription ends by then, or a finalized invoice covers time after it. With
+    /// <paramref name="expected"/> (a migration), only while that is the plan in force at <paramref name="at"/> and no change
+    /// is scheduled after it, else <see cref="PlanChangeStatus.Superseded"/>.</summary>
+    public async Task<(PlanChangeStatus Status, IReadOnlyList<Guid> Drafts)> ChangePlanAsync(string tenantId, string subscriptionId, PlanRef plan, DateTimeOffset at,
+        DateTimeOffset now, PlanRef? expected = null, CancellationToken cancellationToken = default)
     {
         await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -61,12 +73,28 @@ public sealed class SubscriptionLifecycleStore(NpgsqlDataSource dataSource) : IS
             }
         }
 
+        if (expected is not null && !await InForceAsync(connection, transaction, tenantId, subscriptionId, at, expected, cancellationToken).ConfigureAwait(false))
+        {
+            return (PlanChangeStatus.Superseded, []);
+        }
+
         await IdsAsync(connection, transaction, DropLaterChangesSql, cancellationToken, tenantId, subscriptionId, at).ConfigureAwait(false);
-        await IdsAsync(connection, transaction, InsertChangeSql, cancellationToken, tenantId, subscriptionId, at, planCode, now).ConfigureAwait(false);
+        await IdsAsync(connection, transaction, InsertChangeSql, cancellationToken, tenantId, subscriptionId, at, plan.Code, now, plan.Version).ConfigureAwait(false);
         await IdsAsync(connection, transaction, NextRevisionSql, cancellationToken, tenantId, subscriptionId).ConfigureAwait(false);
         List<Guid> drafts = await IdsAsync(connection, transaction, DraftsAfterSql, cancellationToken, tenantId, subscriptionId, at).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return (PlanChangeStatus.Changed, drafts);
+    }
+
+    /// <summary>Whether <paramref name="expected"/> is the plan in force at <paramref name="at"/>, with no change scheduled after it.</summary>
+    private static async Task<bool> InForceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenantId, string subscriptionId, DateTimeOffset at,
+        PlanRef expected, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(PlanAtSql, connection, transaction);
+        command.AddPositional(tenantId, subscriptionId, at);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            && new PlanRef(reader.GetString(0), reader.GetInt32(1)) == expected && !reader.GetBoolean(2);
     }
 
     private const string HeldSql = "SELECT subject, valid_from, valid_to FROM subscription_subjects WHERE tenant_id = $1 AND subscription_id = $2";

@@ -17,6 +17,7 @@ public sealed class SubscriptionLifecycleService(CatalogStore catalog, InvoiceSe
 {
     public const string CanceledAction = "subscription.canceled";
     public const string PlanChangedAction = "subscription.plan_changed";
+    public const string PlanMigratedAction = "plan.migrated";
     public const string SubjectAddedAction = "subscription.subject_added";
     public const string SubjectRemovedAction = "subscription.subject_removed";
 
@@ -70,13 +71,13 @@ public sealed class SubscriptionLifecycleService(CatalogStore catalog, InvoiceSe
         }
 
         Plan? plan = await catalog.GetPlanAsync(tenant, request.PlanCode, ct).ConfigureAwait(false);
-        Plan? current = await catalog.GetPlanAsync(tenant, before.PlanAt(at), ct).ConfigureAwait(false);
+        Plan? current = await catalog.GetPlanVersionAsync(tenant, before.PlanRefAt(at), ct).ConfigureAwait(false);
         if (plan is null || current is null)
         {
             return new PlanChangeOutcome(PlanChangeResult.PlanNotFound);
         }
 
-        if (plan.Code == current.Code)
+        if (plan.Ref == current.Ref)
         {
             return new PlanChangeOutcome(PlanChangeResult.SamePlan);
         }
@@ -86,7 +87,7 @@ public sealed class SubscriptionLifecycleService(CatalogStore catalog, InvoiceSe
             return new PlanChangeOutcome(PlanChangeResult.PlanNotCompatible);
         }
 
-        (PlanChangeStatus status, IReadOnlyList<Guid> drafts) = await store.ChangePlanAsync(tenant, subscriptionId, plan.Code, at, now, ct).ConfigureAwait(false);
+        (PlanChangeStatus status, IReadOnlyList<Guid> drafts) = await store.ChangePlanAsync(tenant, subscriptionId, plan.Ref, at, now, cancellationToken: ct).ConfigureAwait(false);
         catalog.Forget(tenant, subscriptionId, []);
         if (status != PlanChangeStatus.Changed)
         {
@@ -102,13 +103,50 @@ public sealed class SubscriptionLifecycleService(CatalogStore catalog, InvoiceSe
         Subscription after = (await catalog.ReadSubscriptionAsync(tenant, subscriptionId, ct).ConfigureAwait(false))!;
         audit.Record(new AuditEntry(tenant, time.GetUtcNow(), PlanChangedAction, "api", subscriptionId, JsonSerializer.Serialize(new
         {
-            before = new { plan = current.Code, revision = before.Revision },
-            after = new { plan = plan.Code, revision = after.Revision },
+            before = new { plan = current.Code, version = current.Version, revision = before.Revision },
+            after = new { plan = plan.Code, version = plan.Version, revision = after.Revision },
             at,
             quotas_reset = reset,
             invoices_repriced = drafts,
         })));
         return new PlanChangeOutcome(PlanChangeResult.Changed, after, at, reset);
+    }
+
+    /// <summary>Moves every subscription on an earlier version of <paramref name="code"/> to its latest version at the end of the
+    /// subscription's current period (its quotas carry over: the plan's meters are the same). A subscription on another plan
+    /// then, ending by then, or with a change scheduled after it, is left as it is. Null when there is no such plan.</summary>
+    public async Task<PlanMigration?> MigrateAsync(string tenant, string code, CancellationToken ct = default)
+    {
+        if (await catalog.GetPlanAsync(tenant, code, ct).ConfigureAwait(false) is not { } plan)
+        {
+            return null;
+        }
+
+        DateTimeOffset now = time.GetUtcNow();
+        var moved = new List<MigratedSubscription>();
+        foreach (Subscription subscription in await catalog.SubscriptionsOnPlanAsync(tenant, code, now, ct).ConfigureAwait(false))
+        {
+            DateTimeOffset at = subscription.PeriodAt(now).End;
+            PlanRef from = subscription.PlanRefAt(at);
+            if (from.Code != code || from.Version >= plan.Version || subscription.HasEndedBy(at))
+            {
+                continue;
+            }
+
+            (PlanChangeStatus status, _) = await store.ChangePlanAsync(tenant, subscription.Id, plan.Ref, at, now, from, ct).ConfigureAwait(false);
+            catalog.Forget(tenant, subscription.Id, []);
+            if (status == PlanChangeStatus.Changed)
+            {
+                moved.Add(new MigratedSubscription(subscription.Id, from.Version, at));
+            }
+        }
+
+        audit.Record(new AuditEntry(tenant, time.GetUtcNow(), PlanMigratedAction, "api", code, JsonSerializer.Serialize(new
+        {
+            before = moved.Select(m => new { subscription_id = m.SubscriptionId, version = m.FromVersion }),
+            after = new { version = plan.Version, at = moved.Select(m => new { subscription_id = m.SubscriptionId, m.At }) },
+        })));
+        return new PlanMigration(plan, moved);
     }
 
     /// <summary>Resets the quotas the change asks for (all, or those on meters the new plan does not price): credits get their

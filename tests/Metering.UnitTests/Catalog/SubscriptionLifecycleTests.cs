@@ -43,12 +43,26 @@ public sealed class SubscriptionLifecycleTests
         Assert.Equal("pro", s.PlanAt(s_start.AddDays(2)));
         Assert.Equal("max", s.PlanAt(s_start.AddDays(30)));
         Assert.Equal(
-            [(new BillingPeriod(s_start, s_start.AddDays(2)), "basic"), (new BillingPeriod(s_start.AddDays(2), s_start.AddDays(7)), "pro")],
+            [(new BillingPeriod(s_start, s_start.AddDays(2)), new PlanRef("basic", 1)), (new BillingPeriod(s_start.AddDays(2), s_start.AddDays(7)), new PlanRef("pro", 1))],
             s.PartsOf(new BillingPeriod(s_start, s_start.AddDays(7))));
         Assert.Equal(
-            [(new BillingPeriod(s_start.AddDays(7), s_start.AddDays(9)), "pro"), (new BillingPeriod(s_start.AddDays(9), s_start.AddDays(12), Last: true), "max")],
+            [(new BillingPeriod(s_start.AddDays(7), s_start.AddDays(9)), new PlanRef("pro", 1)), (new BillingPeriod(s_start.AddDays(9), s_start.AddDays(12), Last: true), new PlanRef("max", 1))],
             s.PartsOf(new BillingPeriod(s_start.AddDays(7), s_start.AddDays(12), Last: true)));
-        Assert.Equal([(new BillingPeriod(s_start, s_start.AddDays(7)), "basic")], Weekly().PartsOf(new BillingPeriod(s_start, s_start.AddDays(7))));
+        Assert.Equal([(new BillingPeriod(s_start, s_start.AddDays(7)), new PlanRef("basic", 1))], Weekly().PartsOf(new BillingPeriod(s_start, s_start.AddDays(7))));
+    }
+
+    [Fact]
+    public void A_new_version_of_the_same_plan_splits_a_period_like_another_plan()
+    {
+        Subscription s = Weekly(null, new PlanChange(s_start.AddDays(7), "basic", 2), new PlanChange(s_start.AddDays(10), "basic", 3)) with { PlanVersion = 1 };
+        Assert.Equal(new PlanRef("basic", 1), s.PlanRefAt(s_start.AddDays(7).AddTicks(-1)));
+        Assert.Equal(new PlanRef("basic", 2), s.PlanRefAt(s_start.AddDays(7)));
+        Assert.Equal("basic", s.PlanAt(s_start.AddDays(11)));
+        Assert.Equal([(new BillingPeriod(s_start, s_start.AddDays(7)), new PlanRef("basic", 1))], s.PartsOf(new BillingPeriod(s_start, s_start.AddDays(7))));
+        Assert.Equal(
+            [(new BillingPeriod(s_start.AddDays(7), s_start.AddDays(10)), new PlanRef("basic", 2)), (new BillingPeriod(s_start.AddDays(10), s_start.AddDays(14)), new PlanRef("basic", 3))],
+            s.PartsOf(new BillingPeriod(s_start.AddDays(7), s_start.AddDays(14))));
+        Assert.Equal(new PlanRef("basic", 4), (Weekly() with { PlanVersion = 4 }).PlanRefAt(s_start));
     }
 
     [Theory]
