@@ -2,17 +2,6 @@
 # here on a fresh database of the test PostgreSQL (METERING_TEST_DB). Sets COMPAT_PASSED and COMPAT_FAILED.
 # Needs Node 20+ and npm; installs the pinned clients with `npm ci` when tests/compat/node_modules is missing.
 
-compat_free_port() {
-    local port
-    for port in $(seq 58080 58180); do
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return 0
-        fi
-    done
-    return 1
-}
-
 compat_run() {
     COMPAT_PASSED=0; COMPAT_FAILED=0
     local out=.data/compat-tests.tap log=.data/compat-gateway.log
@@ -32,16 +21,19 @@ compat_run() {
     as_pg "$(pg_bindir)/psql" -h "$host" -p "${port:-5432}" -U "${user:-postgres}" -d postgres -qc "CREATE DATABASE $db" >/dev/null \
         || { echo "compat tests: could not create database $db" >&2; COMPAT_FAILED=1; return 1; }
     admin_key="compat-admin-$$-$RANDOM"
-    gateway_port=$(compat_free_port) || { echo "compat tests: no free port" >&2; COMPAT_FAILED=1; return 1; }
+    # Port 0: the kernel picks a free port at bind time (a port probed free first could be taken before the bind by another
+    # run on the machine); the gateway logs the address it listens on.
     METERING_DB="Host=$host;Port=${port:-5432};Username=${user:-postgres};Database=$db" METERING_ADMIN_KEY="$admin_key" \
-        dotnet src/Gateway/bin/Release/net10.0/Metering.Gateway.dll --urls "http://127.0.0.1:$gateway_port" >"$log" 2>&1 &
+        dotnet src/Gateway/bin/Release/net10.0/Metering.Gateway.dll --urls "http://127.0.0.1:0" >"$log" 2>&1 &
     pid=$!
     local ready=0
     for _ in $(seq 1 120); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$gateway_port") 2>/dev/null \
+        gateway_port=$(sed -n 's#.*Now listening on: http://127\.0\.0\.1:\([0-9]*\).*#\1#p' "$log" | head -n 1)
+        if [ -n "$gateway_port" ] \
             && node -e "fetch('http://127.0.0.1:$gateway_port/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"; then
             ready=1; break
         fi
+        kill -0 "$pid" 2>/dev/null || break
         sleep 0.5
     done
     if [ "$ready" = 1 ]; then
