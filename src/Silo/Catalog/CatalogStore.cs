@@ -7,14 +7,6 @@ using Npgsql;
 
 namespace Metering.Silo.Catalog;
 
-public enum CreateResult
-{
-    Created,
-    AlreadyExists,
-    Conflict,
-    NotFound,
-}
-
 /// <summary>Tenants and the catalog in PostgreSQL, with in-process caches for the hot lookups (subject → subscription,
 /// tenant → meters). Writes through this store refresh the caches. API keys are <see cref="ApiKeyStore"/>'s.</summary>
 public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time) : ICatalogReader

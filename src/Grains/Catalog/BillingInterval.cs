@@ -1,0 +1,9 @@
+namespace Metering.Grains.Catalog;
+
+public enum BillingInterval
+{
+    Day,
+    Week,
+    Month,
+    Year,
+}

@@ -1,0 +1,9 @@
+namespace Metering.Silo.Catalog;
+
+public enum CreateResult
+{
+    Created,
+    AlreadyExists,
+    Conflict,
+    NotFound,
+}
