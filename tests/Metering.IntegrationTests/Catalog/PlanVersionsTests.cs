@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using Metering.Grains.Catalog;
 using Metering.IntegrationTests.Infrastructure;
+using Metering.Silo.Catalog;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Metering.IntegrationTests.Catalog;
 
@@ -131,5 +134,35 @@ public sealed class PlanVersionsTests(AppFixture app)
         Assert.Equal(404, (await client.PostAsync("/v1/plans/nope/migrate", new { })).Status);
         Assert.Equal(404, (await client.GetJsonAsync("/v1/plans/nope/versions")).Status);
         Assert.Empty((await client.PostAsync("/v1/plans/solo/migrate", new { })).Body.GetProperty("migrated").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task A_migration_that_read_a_subscription_before_it_changed_plan_moves_nothing()
+    {
+        (string tenant, _, HttpClient client) = await app.NewTenantWithKeyAsync();
+        Assert.Equal(201, (await client.PostAsync("/v1/customers", new { id = "cust_1", currency = "USD" })).Status);
+        foreach (string code in new[] { "team", "other" })
+        {
+            Assert.Equal(201, (await client.PostAsync("/v1/plans", new { code, currency = "USD", interval = "week", fixed_fee = "70" })).Status);
+        }
+
+        await SubscribeAsync(client, "sub_a");
+        Assert.Equal(2, (await client.SendJsonAsync(HttpMethod.Patch, "/v1/plans/team", new { fixed_fee = "140" })).Body.GetProperty("version").GetInt32());
+
+        // The race forced: the migration read sub_a on team version 1; then sub_a's owner moved it to another plan at the same
+        // instant; then the migration writes. Under the subscription's lock it finds another plan in force, and moves nothing.
+        DateTimeOffset periodEnd = s_start.AddDays(14);
+        Assert.Equal(200, (await client.PostAsync("/v1/subscriptions/sub_a/change-plan", new { plan = "other", at = "period_end" })).Status);
+        var store = app.Services.GetRequiredService<SubscriptionLifecycleStore>();
+        (PlanChangeStatus status, _) = await store.ChangePlanAsync(tenant, "sub_a", new PlanRef("team", 2), periodEnd, DateTimeOffset.UtcNow, new PlanRef("team", 1));
+        Assert.Equal(PlanChangeStatus.Superseded, status);
+        JsonElement change = Assert.Single((await client.GetJsonAsync("/v1/subscriptions/sub_a")).Body.GetProperty("plan_changes").EnumerateArray());
+        Assert.Equal("other", change.Str("plan"));
+
+        // A change scheduled after the migration's instant is not replaced either.
+        Assert.Equal(200, (await client.PostAsync("/v1/subscriptions/sub_a/change-plan", new { plan = "team", at = Iso(periodEnd.AddDays(7)) })).Status);
+        (status, _) = await store.ChangePlanAsync(tenant, "sub_a", new PlanRef("team", 2), periodEnd.AddDays(-7), DateTimeOffset.UtcNow, new PlanRef("team", 1));
+        Assert.Equal(PlanChangeStatus.Superseded, status);
+        Assert.Equal(["other", "team"], (await client.GetJsonAsync("/v1/subscriptions/sub_a")).Body.GetProperty("plan_changes").EnumerateArray().Select(c => c.Str("plan")));
     }
 }
