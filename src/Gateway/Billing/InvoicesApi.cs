@@ -140,11 +140,14 @@ public static class InvoicesApi
     private static Task<Results<Ok<ReratingJobJson>, ApiProblem>> GetRerating(string id, HttpContext http, ReratingService rerating, CancellationToken ct)
         => FindAsync(id, "Re-rating job", guid => rerating.GetAsync(http.Tenant(), guid, ct), ReratingJobJson.Of);
 
-    private static ApiProblem Problem(InvoiceOutcome outcome) => outcome.Code switch
+    private static ApiProblem Problem(InvoiceOutcome outcome) => outcome.Failure switch
     {
-        ApiError.Codes.NotFound => new ApiError(404, ApiError.Codes.NotFound, outcome.Detail!).ToProblem(),
-        ApiError.Codes.InvalidRequest => ApiError.Invalid("period_start", outcome.Detail!).ToProblem(),
-        ApiError.Codes.InvoiceAlreadyExists => new ApiError(409, ApiError.Codes.InvoiceAlreadyExists, outcome.Detail!, null, new { invoice_id = outcome.ExistingId }).ToProblem(),
-        _ => new ApiError(409, outcome.Code!, outcome.Detail!).ToProblem(),
+        InvoiceFailure.NotFound => new ApiError(404, ApiError.Codes.NotFound, outcome.Detail!).ToProblem(),
+        InvoiceFailure.InvalidPeriod => ApiError.Invalid("period_start", outcome.Detail!).ToProblem(),
+        InvoiceFailure.AlreadyExists => new ApiError(409, ApiError.Codes.InvoiceAlreadyExists, outcome.Detail!, null, new { invoice_id = outcome.ExistingId }).ToProblem(),
+        InvoiceFailure.SubscriptionEnded => new ApiError(409, ApiError.Codes.SubscriptionEnded, outcome.Detail!).ToProblem(),
+        InvoiceFailure.NotDraft => new ApiError(409, ApiError.Codes.InvoiceNotDraft, outcome.Detail!).ToProblem(),
+        InvoiceFailure.Voided => new ApiError(409, ApiError.Codes.InvoiceVoided, outcome.Detail!).ToProblem(),
+        _ => throw new InvalidOperationException("An invoice outcome without an invoice names its failure."),
     };
 }

@@ -12,11 +12,6 @@ using Metering.Silo.Usage;
 
 namespace Metering.Silo.Billing;
 
-/// <summary>What became of an invoice command: the invoice, or a problem code (and the existing invoice's id on a conflict).</summary>
-public sealed record InvoiceOutcome(Invoice? Invoice, string? Code = null, string? Detail = null, Guid? ExistingId = null)
-{
-    public static InvoiceOutcome Problem(string code, string detail, Guid? existing = null) => new(null, code, detail, existing);
-}
 
 /// <summary>Plans, customers and prices read once for many invoices (a billing run).</summary>
 public sealed class BillingCache
@@ -37,13 +32,13 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
         Subscription? subscription = await catalog.GetSubscriptionAsync(tenant, subscriptionId, ct).ConfigureAwait(false);
         if (subscription is null)
         {
-            return InvoiceOutcome.Problem("NOT_FOUND", $"Subscription '{subscriptionId}' was not found.");
+            return InvoiceOutcome.Problem(InvoiceFailure.NotFound, $"Subscription '{subscriptionId}' was not found.");
         }
 
         (BillingPeriod? period, string? problem) = PeriodToInvoice(subscription, periodStart, time.GetUtcNow());
         return period is { } found
             ? await CreateForPeriodAsync(tenant, subscription, found, null, ct).ConfigureAwait(false)
-            : InvoiceOutcome.Problem("INVALID_REQUEST", problem!);
+            : InvoiceOutcome.Problem(InvoiceFailure.InvalidPeriod, problem!);
     }
 
     /// <summary>The period an invoice request names: the one starting at <paramref name="periodStart"/> (cut where the subscription
@@ -96,7 +91,7 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
 
             if (existing != BillingStore.StaleRevision)
             {
-                return InvoiceOutcome.Problem("INVOICE_ALREADY_EXISTS", $"Subscription '{subscription.Id}' has an invoice for the period starting {period.Start:O}.", existing);
+                return InvoiceOutcome.Problem(InvoiceFailure.AlreadyExists, $"Subscription '{subscription.Id}' has an invoice for the period starting {period.Start:O}.", existing);
             }
 
             Subscription? current = await catalog.ReadSubscriptionAsync(tenant, subscription.Id, ct).ConfigureAwait(false);
@@ -115,7 +110,7 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
             subscription = current;
             if (current.EndedAt is { } end && period.Start >= end)
             {
-                return InvoiceOutcome.Problem("SUBSCRIPTION_ENDED", $"Subscription '{current.Id}' ended at {end:O}, before the period starting {period.Start:O}.");
+                return InvoiceOutcome.Problem(InvoiceFailure.SubscriptionEnded, $"Subscription '{current.Id}' ended at {end:O}, before the period starting {period.Start:O}.");
             }
 
             period = current.PeriodAt(period.Start);
@@ -131,7 +126,7 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
     {
         if (invoice.Status != InvoiceStatus.Draft || invoice.Kind != BillingStore.Standard)
         {
-            return InvoiceOutcome.Problem("INVOICE_NOT_DRAFT", $"Invoice {invoice.Id} is {invoice.Status.ToWire()}; only standard drafts are regenerated.");
+            return InvoiceOutcome.Problem(InvoiceFailure.NotDraft, $"Invoice {invoice.Id} is {invoice.Status.ToWire()}; only standard drafts are regenerated.");
         }
 
         return await RecomputeAsync(tenant, invoice, InvoiceStatus.Draft, ct).ConfigureAwait(false);
@@ -150,7 +145,7 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
             case InvoiceStatus.Finalized:
                 return new InvoiceOutcome(invoice);
             case InvoiceStatus.Voided:
-                return InvoiceOutcome.Problem("INVOICE_VOIDED", $"Invoice {id} is voided.");
+                return InvoiceOutcome.Problem(InvoiceFailure.Voided, $"Invoice {id} is voided.");
         }
 
         FencingToken? fence = null;
@@ -237,7 +232,7 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
         InvoiceTotals totals = await ComputeAsync(tenant, invoice, ct).ConfigureAwait(false);
         if (!await store.UpdateTotalsAsync(tenant, invoice.Id, totals, status, time.GetUtcNow(), ct).ConfigureAwait(false))
         {
-            return InvoiceOutcome.Problem("INVOICE_NOT_DRAFT", $"Invoice {invoice.Id} changed state meanwhile.");
+            return InvoiceOutcome.Problem(InvoiceFailure.NotDraft, $"Invoice {invoice.Id} changed state meanwhile.");
         }
 
         return new InvoiceOutcome(invoice with { Totals = totals });
@@ -335,7 +330,7 @@ public sealed class InvoiceService(BillingStore store, CatalogStore catalog, Usa
     private async Task<InvoiceOutcome> WithInvoiceAsync(string tenant, Guid id, Func<Invoice, Task<InvoiceOutcome>> command, CancellationToken ct)
         => await store.InvoiceAsync(tenant, id, ct).ConfigureAwait(false) is { } invoice
             ? await command(invoice).ConfigureAwait(false)
-            : InvoiceOutcome.Problem("NOT_FOUND", $"Invoice {id} was not found.");
+            : InvoiceOutcome.Problem(InvoiceFailure.NotFound, $"Invoice {id} was not found.");
 
     private void Record(string tenant, string action, Invoice invoice)
         => audit.Record(new AuditEntry(tenant, time.GetUtcNow(), action, "api", invoice.SubscriptionId, JsonSerializer.Serialize(new
