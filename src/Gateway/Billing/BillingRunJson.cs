@@ -1,3 +1,4 @@
+using Metering.Grains;
 using System.Text.Json.Serialization;
 using Metering.Gateway.Infrastructure;
 using Metering.Silo.Billing;
@@ -8,6 +9,6 @@ namespace Metering.Gateway.Billing;
 public sealed record BillingRunJson(Guid Id, string PeriodEndBefore, string Status, int Total, int Done, int Failed, int Created, string CreatedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? CompletedAt)
 {
-    public static BillingRunJson Of(BillingRun run) => new(run.Id, Wire.Time(run.PeriodEndBefore), run.Status, run.Total, run.Done, run.Failed, run.Created,
+    public static BillingRunJson Of(BillingRun run) => new(run.Id, Wire.Time(run.PeriodEndBefore), run.Status.ToWire(), run.Total, run.Done, run.Failed, run.Created,
         Wire.Time(run.CreatedAt), Wire.Time(run.CompletedAt));
 }

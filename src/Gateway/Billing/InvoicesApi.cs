@@ -117,7 +117,7 @@ public static class InvoicesApi
         }
 
         Guid id = await runs.StartAsync(http.Tenant(), r.PeriodEndBefore, ct);
-        return TypedResults.Accepted((string?)null, new JobStartedJson(id, "running"));
+        return TypedResults.Accepted((string?)null, new JobStartedJson(id, JobStatus.Running.ToWire()));
     }
 
     private static Task<Results<Ok<BillingRunJson>, ApiProblem>> GetRun(string id, HttpContext http, BillingRunService runs, CancellationToken ct)
@@ -134,7 +134,7 @@ public static class InvoicesApi
         (ReratingJob? job, Guid? conflict) = await rerating.StartAsync(http.Tenant(), r.CustomerIds, r.From, r.To, ct);
         return job is null
             ? new ApiError(409, ApiError.Codes.ReratingInProgress, "A re-rating job overlapping these customers and range is pending or running.", null, new { job_id = conflict }).ToProblem()
-            : TypedResults.Accepted((string?)null, new JobStartedJson(job.Id, job.Status));
+            : TypedResults.Accepted((string?)null, new JobStartedJson(job.Id, job.Status.ToWire()));
     }
 
     private static Task<Results<Ok<ReratingJobJson>, ApiProblem>> GetRerating(string id, HttpContext http, ReratingService rerating, CancellationToken ct)

@@ -1,3 +1,4 @@
+using Metering.Grains;
 using System.Text.Json.Serialization;
 using Metering.Gateway.Infrastructure;
 using Metering.Silo.Billing;
@@ -10,6 +11,6 @@ public sealed record ReratingJobJson(Guid Id, string Status, IReadOnlyList<strin
     string CreatedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? CompletedAt)
 {
-    public static ReratingJobJson Of(ReratingJob job) => new(job.Id, job.Status, job.CustomerIds, Wire.Time(job.From), Wire.Time(job.To), job.Recomputed,
+    public static ReratingJobJson Of(ReratingJob job) => new(job.Id, job.Status.ToWire(), job.CustomerIds, Wire.Time(job.From), Wire.Time(job.To), job.Recomputed,
         job.Adjustments, job.Error, Wire.Time(job.CreatedAt), Wire.Time(job.CompletedAt));
 }

@@ -1,3 +1,4 @@
+using Metering.Grains;
 using Metering.Gateway.Infrastructure;
 using Metering.Gateway.Operations;
 using Metering.Grains.Quotas;
@@ -57,9 +58,9 @@ public static class DashboardApi
         IReadOnlyList<(string Tenant, BillingRun Run)> billingRuns = await runs.RecentAsync(tenant, LatestJobs, ct);
         IReadOnlyList<(string Tenant, ReratingJob Job)> jobs = await rerating.RecentAsync(tenant, LatestJobs, ct);
         return TypedResults.Ok(new JobsJson(
-            [.. billingRuns.Select(r => new BillingRunJson(r.Tenant, r.Run.Id, r.Run.Status, Wire.Time(r.Run.PeriodEndBefore), r.Run.Total, r.Run.Done, r.Run.Failed,
+            [.. billingRuns.Select(r => new BillingRunJson(r.Tenant, r.Run.Id, r.Run.Status.ToWire(), Wire.Time(r.Run.PeriodEndBefore), r.Run.Total, r.Run.Done, r.Run.Failed,
                 r.Run.Created, Wire.Time(r.Run.CreatedAt), Wire.Time(r.Run.CompletedAt)))],
-            [.. jobs.Select(j => new ReratingJobJson(j.Tenant, j.Job.Id, j.Job.Status, j.Job.CustomerIds, Wire.Time(j.Job.From), Wire.Time(j.Job.To), j.Job.Recomputed,
+            [.. jobs.Select(j => new ReratingJobJson(j.Tenant, j.Job.Id, j.Job.Status.ToWire(), j.Job.CustomerIds, Wire.Time(j.Job.From), Wire.Time(j.Job.To), j.Job.Recomputed,
                 j.Job.Adjustments, j.Job.Error, Wire.Time(j.Job.CreatedAt), Wire.Time(j.Job.CompletedAt)))]));
     }
 

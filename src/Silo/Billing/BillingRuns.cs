@@ -1,3 +1,4 @@
+using Metering.Grains;
 using Metering.Grains.Catalog;
 using Metering.Grains.Webhooks;
 using Metering.Runtime;
@@ -71,7 +72,7 @@ public sealed class BillingRunService(NpgsqlDataSource dataSource, InvoiceServic
     }
 
     private static BillingRun ReadRun(NpgsqlDataReader reader)
-        => new(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4),
+        => new(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), WireName.ParseWire<JobStatus>(reader.GetString(2)), reader.GetInt32(3), reader.GetInt32(4),
             reader.GetInt32(5), reader.GetInt32(6), reader.GetFieldValue<DateTimeOffset>(7), reader.GetFieldValue<DateTimeOffset?>(8));
 
     protected override (string Tenant, Guid Id, DateTimeOffset Before) ReadUnfinished(NpgsqlDataReader reader)
@@ -126,7 +127,7 @@ public sealed class BillingRunService(NpgsqlDataSource dataSource, InvoiceServic
         await using NpgsqlConnection connection = await DataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(ProgressSql, connection, transaction);
-        command.AddPositional(tenant, id, total, done, failed, created, completed ? "completed" : "running", completed ? time.GetUtcNow() : DBNull.Value);
+        command.AddPositional(tenant, id, total, done, failed, created, (completed ? JobStatus.Completed : JobStatus.Running).ToWire(), completed ? time.GetUtcNow() : DBNull.Value);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         BillingRun? run = await reader.ReadAsync(ct).ConfigureAwait(false) ? ReadRun(reader) : null;
         await reader.DisposeAsync().ConfigureAwait(false);

@@ -29,9 +29,9 @@ public sealed record Invoice(
     DateTimeOffset? FinalizedAt,
     DateTimeOffset? VoidedAt);
 
-public sealed record BillingRun(Guid Id, DateTimeOffset PeriodEndBefore, string Status, int Total, int Done, int Failed, int Created, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
+public sealed record BillingRun(Guid Id, DateTimeOffset PeriodEndBefore, JobStatus Status, int Total, int Done, int Failed, int Created, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
 
-public sealed record ReratingJob(Guid Id, IReadOnlyList<string> CustomerIds, DateTimeOffset From, DateTimeOffset To, string Status, int Recomputed, int Adjustments, string? Error, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
+public sealed record ReratingJob(Guid Id, IReadOnlyList<string> CustomerIds, DateTimeOffset From, DateTimeOffset To, JobStatus Status, int Recomputed, int Adjustments, string? Error, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
 
 public enum PriceInsert
 {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Metering.Grains;
 using Metering.Grains.Audit;
 using Metering.Grains.Pricing;
 using Microsoft.Extensions.Logging;
@@ -59,7 +60,7 @@ public sealed class ReratingService(NpgsqlDataSource dataSource, BillingStore st
             }
         }
 
-        var job = new ReratingJob(Guid.NewGuid(), customerIds, from, to, "pending", 0, 0, null, time.GetUtcNow(), null);
+        var job = new ReratingJob(Guid.NewGuid(), customerIds, from, to, JobStatus.Pending, 0, 0, null, time.GetUtcNow(), null);
         await using (var insert = new NpgsqlCommand(InsertSql, connection, transaction))
         {
             insert.AddPositional(job.Id, tenant, customerIds.ToArray(), from, to, job.CreatedAt, SiloId);
@@ -103,7 +104,7 @@ public sealed class ReratingService(NpgsqlDataSource dataSource, BillingStore st
 
     private static ReratingJob ReadJob(NpgsqlDataReader reader)
         => new(reader.GetGuid(0), reader.GetFieldValue<string[]>(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3),
-            reader.GetString(4), reader.GetInt32(5), reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetFieldValue<DateTimeOffset>(8),
+            WireName.ParseWire<JobStatus>(reader.GetString(4)), reader.GetInt32(5), reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetFieldValue<DateTimeOffset>(8),
             reader.GetFieldValue<DateTimeOffset?>(9));
 
     protected override (string Tenant, Guid Id) ReadUnfinished(NpgsqlDataReader reader) => (reader.GetString(0), reader.GetGuid(1));
@@ -117,12 +118,12 @@ public sealed class ReratingService(NpgsqlDataSource dataSource, BillingStore st
         }
 
         ReratingJob? job = await GetAsync(tenant, id, ct).ConfigureAwait(false);
-        if (job is null || job.Status is "completed" or "failed")
+        if (job is null || job.Status is JobStatus.Completed or JobStatus.Failed)
         {
             return;
         }
 
-        await SetStatusAsync(tenant, id, "running", 0, 0, null, ct).ConfigureAwait(false);
+        await SetStatusAsync(tenant, id, JobStatus.Running, 0, 0, null, ct).ConfigureAwait(false);
         int recomputed = 0, adjustments = 0;
         try
         {
@@ -138,27 +139,27 @@ public sealed class ReratingService(NpgsqlDataSource dataSource, BillingStore st
                 }
             }
 
-            await SetStatusAsync(tenant, id, "completed", recomputed, adjustments, null, ct).ConfigureAwait(false);
+            await SetStatusAsync(tenant, id, JobStatus.Completed, recomputed, adjustments, null, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
             logger.LogError(ex, "Re-rating job {Job} failed", id);
-            await SetStatusAsync(tenant, id, "failed", recomputed, adjustments, ex.Message, ct).ConfigureAwait(false);
+            await SetStatusAsync(tenant, id, JobStatus.Failed, recomputed, adjustments, ex.Message, ct).ConfigureAwait(false);
         }
     }
 
     /// <summary>Writes the job's status; its completion with the <c>rerating.completed</c> notification, in one transaction.</summary>
-    private async Task SetStatusAsync(string tenant, Guid id, string status, int recomputed, int adjustments, string? error, CancellationToken ct)
+    private async Task SetStatusAsync(string tenant, Guid id, JobStatus status, int recomputed, int adjustments, string? error, CancellationToken ct)
     {
         await using NpgsqlConnection connection = await DataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(StatusSql, connection, transaction);
-        command.AddPositional(tenant, id, status, recomputed, adjustments, (object?)error ?? DBNull.Value,
-            status is "completed" or "failed" ? time.GetUtcNow() : DBNull.Value);
+        command.AddPositional(tenant, id, status.ToWire(), recomputed, adjustments, (object?)error ?? DBNull.Value,
+            status is JobStatus.Completed or JobStatus.Failed ? time.GetUtcNow() : DBNull.Value);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         ReratingJob? job = await reader.ReadAsync(ct).ConfigureAwait(false) ? ReadJob(reader) : null;
         await reader.DisposeAsync().ConfigureAwait(false);
-        if (status == "completed" && job is not null)
+        if (status == JobStatus.Completed && job is not null)
         {
             await outbox.WriteAsync(connection, transaction, outbox.ForTenant(tenant, NotificationType.ReratingCompleted, outbox.Resources.Rerating(job)), ct).ConfigureAwait(false);
         }
