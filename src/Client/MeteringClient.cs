@@ -106,19 +106,3 @@ public sealed class MeteringClient : IDisposable
     /// <inheritdoc />
     public void Dispose() => _http.Dispose();
 }
-
-/// <summary>The answer of a quota check.</summary>
-public sealed record QuotaCheck(bool Allowed, string? Reason, decimal Limit, decimal Used, decimal Remaining, decimal? Overage, DateTimeOffset? ResetsAt);
-
-/// <summary>The answer of a consume: whether it was allowed and recorded, and what remains.</summary>
-public sealed record ConsumeDecision(bool Allowed, decimal QuotaRemaining, string? DenialReason, decimal? Overage);
-
-/// <summary>An API answer other than the one expected, with its status and problem code.</summary>
-public sealed class MeteringApiException(int status, string? code, string body) : Exception($"HTTP {status} {code}: {body}")
-{
-    /// <summary>The HTTP status.</summary>
-    public int Status { get; } = status;
-
-    /// <summary>The problem's stable code, when there is one.</summary>
-    public string? Code { get; } = code;
-}

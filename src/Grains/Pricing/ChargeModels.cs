@@ -3,39 +3,6 @@ using Metering.Grains.Usage;
 
 namespace Metering.Grains.Pricing;
 
-public enum ChargeModel
-{
-    Flat,
-    PerUnit,
-    Graduated,
-    Volume,
-    Package,
-    Percentage,
-}
-
-/// <summary>A tier of a graduated or volume price: it covers (previous up_to, <see cref="UpTo"/>]; the last has no bound.</summary>
-public sealed record PriceTier(decimal? UpTo, decimal UnitPrice, decimal FlatFee);
-
-/// <summary>A price: a charge model and its properties, as in API.md. Fields a model does not use keep their defaults.</summary>
-public sealed record PriceSpec(
-    ChargeModel Model,
-    decimal Amount = 0,
-    decimal UnitPrice = 0,
-    IReadOnlyList<PriceTier>? Tiers = null,
-    decimal PackageSize = 0,
-    decimal PackagePrice = 0,
-    decimal FreeUnits = 0,
-    decimal? OverageUnitPrice = null,
-    decimal Rate = 0,
-    decimal FixedFeePerEvent = 0,
-    long FreeEvents = 0);
-
-/// <summary>One part of a charge: the units from <see cref="From"/> to <see cref="To"/> at a unit price, plus a flat fee.</summary>
-public sealed record ChargeLine(decimal From, decimal? To, decimal Quantity, decimal UnitPrice, decimal FlatFee, decimal Amount);
-
-/// <summary>An unrounded amount and how it was reached.</summary>
-public sealed record Charge(decimal Amount, IReadOnlyList<ChargeLine> Breakdown);
-
 /// <summary>The charge models as pure functions of a quantity (and, for percentage, the number of events).</summary>
 public static class ChargeModels
 {
@@ -236,15 +203,4 @@ public static class ChargeModels
             return result;
         }
     }
-}
-
-/// <summary>Money rounding: to the currency's minor unit, half away from zero.</summary>
-public static class Money
-{
-    private static readonly HashSet<string> s_noMinorUnit = ["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"];
-    private static readonly HashSet<string> s_threeDecimals = ["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"];
-
-    public static int MinorUnits(string currency) => s_noMinorUnit.Contains(currency) ? 0 : s_threeDecimals.Contains(currency) ? 3 : 2;
-
-    public static decimal Round(decimal amount, string currency) => Math.Round(amount, MinorUnits(currency), MidpointRounding.AwayFromZero);
 }

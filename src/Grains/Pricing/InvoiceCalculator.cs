@@ -1,22 +1,5 @@
 namespace Metering.Grains.Pricing;
 
-public enum InvoiceStatus
-{
-    Draft,
-    Finalizing,
-    Finalized,
-    Voided,
-}
-
-/// <summary>A line of an invoice: a meter's usage priced (<see cref="Meter"/> null for the plan's fixed fee). The amount is
-/// rounded to the currency's minor unit; the breakdown keeps the unrounded parts.</summary>
-public sealed record LineItem(string? Meter, string Description, string Model, decimal Quantity, decimal Amount, IReadOnlyList<ChargeLine> Breakdown);
-
-/// <summary>A meter's usage in a period with the price in force at its start.</summary>
-public sealed record MeterUsage(string Meter, PriceSpec Price, decimal Quantity, long Events);
-
-public sealed record InvoiceTotals(IReadOnlyList<LineItem> Lines, decimal Subtotal, decimal TaxRate, decimal Tax, decimal Total);
-
 /// <summary>How an invoice's figures follow from usage and prices (API.md, Invoices).</summary>
 public static class InvoiceCalculator
 {
@@ -74,10 +57,4 @@ public static class InvoiceCalculator
 
         return Totals(lines, currency, due.TaxRate);
     }
-}
-
-/// <summary>Periods of a subscription whose invoice is finalized (or being finalized): events in them are refused.</summary>
-public interface IClosedPeriods
-{
-    Task<IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)>> ListAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default);
 }

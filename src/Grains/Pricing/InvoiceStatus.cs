@@ -1,0 +1,9 @@
+namespace Metering.Grains.Pricing;
+
+public enum InvoiceStatus
+{
+    Draft,
+    Finalizing,
+    Finalized,
+    Voided,
+}
