@@ -1,12 +1,7 @@
 using System.Diagnostics;
-using Metering.Gateway;
 using Metering.IntegrationTests.Infrastructure;
 using Metering.Silo.Hosting;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using Xunit.Abstractions;
 
@@ -19,19 +14,12 @@ public sealed class HeartbeatUnderLoadTests(ITestOutputHelper output)
     public async Task Leases_stay_renewed_while_every_application_connection_is_taken()
     {
         string db = await TestDatabase.CreateAsync("hb");
-        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["METERING_DB"] = new NpgsqlConnectionStringBuilder(db) { MaxPoolSize = 50, Timeout = 30 }.ConnectionString,
-            ["Silo:HeartbeatInterval"] = "00:00:00.2",
-            ["Silo:LeaseDuration"] = "00:00:02",
-        });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.AddMeteringGateway();
-        await using WebApplication app = builder.Build();
-        app.MapMeteringApi();
-        await app.StartAsync();
+        await using TestGateway app = await TestGateway.StartAsync(new NpgsqlConnectionStringBuilder(db) { MaxPoolSize = 50, Timeout = 30 }.ConnectionString,
+            new Dictionary<string, string?>
+            {
+                ["Silo:HeartbeatInterval"] = "00:00:00.2",
+                ["Silo:LeaseDuration"] = "00:00:02",
+            });
         var silo = app.Services.GetRequiredService<Metering.Runtime.Silo>();
         await WaitUntilAsync(() => silo.IsReady, TimeSpan.FromSeconds(10));
 
@@ -64,7 +52,6 @@ public sealed class HeartbeatUnderLoadTests(ITestOutputHelper output)
         }
 
         await (await queued).DisposeAsync();
-        await app.StopAsync();
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan limit)

@@ -1,12 +1,6 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Metering.Gateway;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Metering.Testing;
 using Npgsql;
 
@@ -33,9 +27,9 @@ public static class TestDatabase
 /// against a fresh database. Each test works in tenants of its own, so tests never see each other's data.</summary>
 public sealed class AppFixture : IAsyncLifetime
 {
-    public const string AdminKey = "test-admin-key";
+    public const string AdminKey = TestGateway.AdminKey;
 
-    private WebApplication? _app;
+    private TestGateway? _gateway;
 
     /// <summary>The clock of API access (key expiry, the key cache, rate-limit buckets): it moves only when a test moves it,
     /// so rate limits and expiry are tested without sleeping. Everything else runs on the system clock. It starts on a whole
@@ -44,18 +38,15 @@ public sealed class AppFixture : IAsyncLifetime
 
     public string ConnectionString { get; private set; } = "";
 
-    public Uri BaseAddress { get; private set; } = null!;
+    public Uri BaseAddress => _gateway!.BaseAddress;
 
-    public IServiceProvider Services => _app!.Services;
+    public IServiceProvider Services => _gateway!.Services;
 
     public async Task InitializeAsync()
     {
         ConnectionString = await TestDatabase.CreateAsync("it");
-        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        _gateway = await TestGateway.StartAsync(ConnectionString, new Dictionary<string, string?>
         {
-            ["METERING_DB"] = ConnectionString,
-            ["METERING_ADMIN_KEY"] = AdminKey,
             ["METERING_BOOTSTRAP_API_KEY"] = "bootstrap-key",
             ["Rollup:Interval"] = "01:00:00",
             // Re-rating jobs stay pending a moment, so a test can see an overlapping job refused.
@@ -66,51 +57,26 @@ public sealed class AppFixture : IAsyncLifetime
             ["RateLimits:Burst"] = "1000000",
             // Tests write the last use of keys themselves (ApiKeyUsageWriter.FlushAsync), so they can see a request write none.
             ["ApiKeys:LastUsedFlushInterval"] = "01:00:00",
-        });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.AddMeteringGateway();
-        builder.Services.AddKeyedSingleton<TimeProvider>(Metering.Silo.ApiKeys.AccessClock.Key, AccessClock);
-        _app = builder.Build();
-        _app.MapMeteringApi();
-        await _app.StartAsync();
-        BaseAddress = new Uri(_app.Urls.First());
+        }, services => services.AddKeyedSingleton<TimeProvider>(Metering.Silo.ApiKeys.AccessClock.Key, AccessClock));
     }
 
     public async Task DisposeAsync()
     {
-        if (_app is not null)
+        if (_gateway is not null)
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
+            await _gateway.DisposeAsync();
         }
     }
 
-    public HttpClient Client(string? apiKey = null)
-    {
-        var client = new HttpClient { BaseAddress = BaseAddress };
-        if (apiKey is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
-        }
-
-        return client;
-    }
+    public HttpClient Client(string? apiKey = null) => _gateway!.Client(apiKey);
 
     /// <summary>A new tenant through the admin API, and a client holding its key.</summary>
     public async Task<HttpClient> NewTenantAsync() => (await NewTenantWithKeyAsync()).Client;
 
-    /// <summary>A new tenant: its id, its API key and a client holding the key. Tests start with one, so this is where they
-    /// keep clear of the last minute of an hour: their counts then stay in one hour (day, month) window.</summary>
+    /// <summary>A new tenant: its id, its API key and a client holding the key (see <see cref="TestGateway.NewTenantAsync"/>).</summary>
     public async Task<(string Id, string ApiKey, HttpClient Client)> NewTenantWithKeyAsync()
     {
-        await WallClock.AwayFromHourEndAsync();
-        using HttpClient admin = Client(AdminKey);
-        string id = "t_" + Guid.NewGuid().ToString("N")[..12];
-        HttpResponseMessage response = await admin.PostAsJsonAsync("/admin/v1/tenants", new { id });
-        response.EnsureSuccessStatusCode();
-        JsonElement body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        string key = body.GetProperty("api_key").GetString()!;
+        (string id, string key) = await _gateway!.NewTenantAsync();
         return (id, key, Client(key));
     }
 

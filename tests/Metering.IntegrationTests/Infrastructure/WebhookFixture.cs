@@ -1,14 +1,7 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
-using Metering.Gateway;
 using Metering.Silo.Webhooks;
 using Metering.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Metering.IntegrationTests.Infrastructure;
 
@@ -23,24 +16,20 @@ public sealed class WebhookFixture : IAsyncLifetime
     public static readonly TimeSpan BaseDelay = TimeSpan.FromMinutes(1);
     public static readonly TimeSpan CoolDown = TimeSpan.FromMinutes(5);
 
-    private WebApplication? _app;
+    private TestGateway? _gateway;
 
     public ManualClock Clock { get; } = new(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
 
-    public Uri BaseAddress { get; private set; } = null!;
+    public Uri BaseAddress => _gateway!.BaseAddress;
 
-    public IServiceProvider Services => _app!.Services;
+    public IServiceProvider Services => _gateway!.Services;
 
     public WebhookDispatcher Dispatcher => Services.GetRequiredService<WebhookDispatcher>();
 
     public async Task InitializeAsync()
     {
-        string connectionString = await TestDatabase.CreateAsync("wh");
-        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        _gateway = await TestGateway.StartAsync(await TestDatabase.CreateAsync("wh"), new Dictionary<string, string?>
         {
-            ["METERING_DB"] = connectionString,
-            ["METERING_ADMIN_KEY"] = AppFixture.AdminKey,
             ["Rollup:Interval"] = "01:00:00",
             ["RateLimits:RequestsPerSecond"] = "1000",
             ["RateLimits:Burst"] = "1000000",
@@ -52,40 +41,25 @@ public sealed class WebhookFixture : IAsyncLifetime
             ["Webhooks:Retry:Jitter"] = "0",
             ["Webhooks:Breaker:FailureThreshold"] = FailureThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Webhooks:Breaker:CoolDown"] = CoolDown.ToString(),
-        });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.AddMeteringGateway();
-        builder.Services.AddKeyedSingleton<TimeProvider>(WebhookClock.Key, Clock);
-        _app = builder.Build();
-        _app.MapMeteringApi();
-        await _app.StartAsync();
-        BaseAddress = new Uri(_app.Urls.First());
+        }, services => services.AddKeyedSingleton<TimeProvider>(WebhookClock.Key, Clock));
     }
 
     public async Task DisposeAsync()
     {
-        if (_app is not null)
+        if (_gateway is not null)
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
+            await _gateway.DisposeAsync();
         }
     }
 
-    public HttpClient Client(string apiKey)
-        => new() { BaseAddress = BaseAddress, DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", apiKey) } };
+    public HttpClient Client(string apiKey) => _gateway!.Client(apiKey);
 
     /// <summary>A new tenant and a client holding its key (scopes ingest, read and manage).</summary>
     public async Task<HttpClient> NewTenantAsync() => (await NewTenantWithKeyAsync()).Client;
 
     public async Task<(HttpClient Client, string Key)> NewTenantWithKeyAsync()
     {
-        await WallClock.AwayFromHourEndAsync();
-        using HttpClient admin = Client(AppFixture.AdminKey);
-        string id = "t_" + Guid.NewGuid().ToString("N")[..12];
-        HttpResponseMessage response = await admin.PostAsJsonAsync("/admin/v1/tenants", new { id });
-        response.EnsureSuccessStatusCode();
-        string key = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("api_key").GetString()!;
+        (_, string key) = await _gateway!.NewTenantAsync();
         return (Client(key), key);
     }
 
