@@ -2,13 +2,14 @@ using Metering.Gateway.Infrastructure;
 using Metering.Silo.ApiKeys;
 using Metering.Silo.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Metering.Gateway.Webhooks;
 
 /// <summary>
 /// A tenant's webhook endpoints (<c>/v1/webhook-endpoints</c>), all under the <c>manage</c> scope: register one (its signing
 /// secret is shown once), list, get, update (<c>PATCH</c>: url, events, description, <c>"enabled": false</c> to disable),
-/// delete (with its deliveries), and rotate the secret. Another tenant's endpoint is 404.
+/// delete (with its deliveries), and rotate the secret (the previous one signing too for a grace). Another tenant's endpoint is 404.
 /// </summary>
 public static class WebhookEndpointsApi
 {
@@ -78,10 +79,29 @@ public static class WebhookEndpointsApi
     private static async Task<Results<NoContent, ApiProblem>> Delete(string id, HttpContext http, WebhookEndpointStore store, CancellationToken ct)
         => Guid.TryParse(id, out Guid guid) && await store.DeleteAsync(http.Tenant(), guid, ct) ? TypedResults.NoContent() : NotFound(id).ToProblem();
 
-    private static async Task<Results<Ok<WebhookSecretJson>, ApiProblem>> RotateSecret(string id, HttpContext http, WebhookEndpointStore store, CancellationToken ct)
-        => Guid.TryParse(id, out Guid guid) && await store.RotateSecretAsync(http.Tenant(), guid, ct) is { } secret
-            ? TypedResults.Ok(new WebhookSecretJson(guid, secret))
+    /// <summary>A new secret; the previous one keeps signing for <c>?expires_in=</c> seconds (0 to 604800, 7 days; default
+    /// <see cref="WebhookOptions.SecretGracePeriod"/>), so receivers move to the new one without refusing a delivery.</summary>
+    private static async Task<Results<Ok<WebhookSecretJson>, ApiProblem>> RotateSecret(string id, [FromQuery(Name = "expires_in")] string? expiresIn, HttpContext http,
+        WebhookEndpointStore store, WebhookOptions options, CancellationToken ct)
+    {
+        TimeSpan grace = options.SecretGracePeriod;
+        if (expiresIn is not null)
+        {
+            if (!int.TryParse(expiresIn, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int seconds) || seconds > MaxSecretGraceSeconds)
+            {
+                return ApiError.Invalid("expires_in", $"'expires_in' must be a whole number of seconds from 0 to {MaxSecretGraceSeconds}.").ToProblem();
+            }
+
+            grace = TimeSpan.FromSeconds(seconds);
+        }
+
+        return Guid.TryParse(id, out Guid guid) && await store.RotateSecretAsync(http.Tenant(), guid, grace, ct) is { } rotated
+            ? TypedResults.Ok(new WebhookSecretJson(guid, rotated.Secret, Wire.Time(rotated.PreviousExpiresAt)))
             : NotFound(id).ToProblem();
+    }
+
+    /// <summary>The longest a rotated secret may keep signing: 7 days.</summary>
+    public const int MaxSecretGraceSeconds = 604_800;
 
     /// <summary>The URL against the address rule: 422 WEBHOOK_URL_REFUSED, naming the field, or null when it may be used.</summary>
     private static async Task<ApiProblem?> RefusedAsync(WebhookUrlPolicy policy, string url, CancellationToken ct)

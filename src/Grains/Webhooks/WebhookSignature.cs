@@ -5,16 +5,17 @@ using System.Text;
 namespace Metering.Grains.Webhooks;
 
 /// <summary>The <c>Metering-Signature</c> header, in Stripe's style: <c>t=&lt;unix seconds&gt;,v1=&lt;hex HMAC-SHA256 of
-/// "t.body" under the endpoint's secret&gt;</c>. A receiver recomputes v1 from the raw body and refuses old timestamps.</summary>
+/// "t.body" under the endpoint's secret&gt;</c>, with a second <c>v1</c> under the previous secret while a rotation's grace
+/// lasts. A receiver recomputes v1 from the raw body, accepts any that matches, and refuses old timestamps.</summary>
 public static class WebhookSignature
 {
     public const string Header = "Metering-Signature";
 
-    public static string Sign(byte[] secret, DateTimeOffset at, string body)
+    public static string Sign(IReadOnlyList<byte[]> secrets, DateTimeOffset at, string body)
     {
         string t = at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        byte[] mac = HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes(t + "." + body));
-        return $"t={t},v1={Convert.ToHexStringLower(mac)}";
+        byte[] signed = Encoding.UTF8.GetBytes(t + "." + body);
+        return $"t={t}," + string.Join(',', secrets.Select(secret => "v1=" + Convert.ToHexStringLower(HMACSHA256.HashData(secret, signed))));
     }
 
     /// <summary>Whether <paramref name="header"/> signs <paramref name="body"/> under <paramref name="secret"/> with a

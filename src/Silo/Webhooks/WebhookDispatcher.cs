@@ -210,8 +210,8 @@ public sealed class WebhookDispatcher : BackgroundService
     /// <see cref="WebhookOptions.Parallelism"/> attempts are in flight on this silo, each holding a connection to record it.</summary>
     private async Task<WebhookAttempt?> AttemptAsync(DueDelivery delivery, FencingToken fence, CancellationToken ct)
     {
-        byte[]? key = await _endpoints.KeyAsync(delivery.EndpointId, delivery.EndpointUpdatedAt, ct).ConfigureAwait(false);
-        if (key is null)
+        WebhookKeys? keys = await _endpoints.KeysAsync(delivery.EndpointId, delivery.EndpointUpdatedAt, ct).ConfigureAwait(false);
+        if (keys is null)
         {
             return null;
         }
@@ -219,7 +219,8 @@ public sealed class WebhookDispatcher : BackgroundService
         await _sending.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            WebhookAttempt attempt = await _sender.SendAsync(delivery.Url, delivery.Body, key, _time.GetUtcNow(), ct).ConfigureAwait(false);
+            DateTimeOffset now = _time.GetUtcNow();
+            WebhookAttempt attempt = await _sender.SendAsync(delivery.Url, delivery.Body, keys.At(now), now, ct).ConfigureAwait(false);
             _metrics.Observe(attempt.LatencyMs);
             int failures = attempt.Succeeded ? delivery.Failures : delivery.Failures + 1;
             TimeSpan? delay = attempt.Succeeded ? null : _options.Retry.DelayAfter(failures, Random.Shared.NextDouble());

@@ -38,9 +38,14 @@ public sealed class WebhookEndpointStore(NpgsqlDataSource dataSource, SecretProt
 
     private const string DeleteSql = "DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2";
 
-    private const string RotateSql = "UPDATE webhook_endpoints SET secret = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2";
+    // With a grace ($5 not null) the secret replaced keeps signing until then; without, it stops at once.
+    private const string RotateSql = """
+        UPDATE webhook_endpoints
+        SET previous_secret = CASE WHEN $5::timestamptz IS NULL THEN NULL ELSE secret END, previous_secret_expires_at = $5, secret = $3, updated_at = $4
+        WHERE tenant_id = $1 AND id = $2
+        """;
 
-    private const string SecretSql = "SELECT secret, updated_at FROM webhook_endpoints WHERE id = $1";
+    private const string SecretSql = "SELECT secret, updated_at, previous_secret, previous_secret_expires_at FROM webhook_endpoints WHERE id = $1";
 
     private const string BreakerSql = """
         UPDATE webhook_endpoints SET breaker_state = $4, consecutive_failures = $5, breaker_changed_at = $6
@@ -49,7 +54,7 @@ public sealed class WebhookEndpointStore(NpgsqlDataSource dataSource, SecretProt
 
     private const string ReadBreakerSql = "SELECT breaker_state, consecutive_failures, breaker_changed_at FROM webhook_endpoints WHERE id = $1";
 
-    private readonly ConcurrentDictionary<Guid, (DateTimeOffset UpdatedAt, byte[] Key)> _keys = new();
+    private readonly ConcurrentDictionary<Guid, (DateTimeOffset UpdatedAt, WebhookKeys Keys)> _keys = new();
 
     public DateTimeOffset Now => time.GetUtcNow();
 
@@ -101,22 +106,29 @@ public sealed class WebhookEndpointStore(NpgsqlDataSource dataSource, SecretProt
         return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
     }
 
-    /// <summary>Gives the endpoint a new secret (the old one stops signing at once); null when there is no such endpoint.</summary>
-    public async Task<string?> RotateSecretAsync(string tenantId, Guid id, CancellationToken ct)
+    /// <summary>Gives the endpoint a new secret; the old one keeps signing next to it for <paramref name="grace"/> (not at all
+    /// when zero). Null when there is no such endpoint.</summary>
+    public async Task<RotatedSecret?> RotateSecretAsync(string tenantId, Guid id, TimeSpan grace, CancellationToken ct)
     {
         string secret = WebhookSecret.New();
         byte[] sealedSecret = await protector.ProtectAsync(Encoding.UTF8.GetBytes(secret), ct).ConfigureAwait(false);
+        DateTimeOffset now = Now;
+        DateTimeOffset? previousUntil = grace > TimeSpan.Zero ? now + grace : null;
         await using NpgsqlCommand command = dataSource.CreateCommand(RotateSql);
-        command.AddPositional(tenantId, id, sealedSecret, Now);
-        return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1 ? secret : null;
+        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        command.Parameters.Add(new NpgsqlParameter { Value = sealedSecret });
+        command.Parameters.Add(new NpgsqlParameter { Value = now });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)previousUntil ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1 ? new RotatedSecret(secret, previousUntil) : null;
     }
 
-    /// <summary>The HMAC key of an endpoint as of <paramref name="updatedAt"/> (decrypted once per version of the endpoint).</summary>
-    public async Task<byte[]?> KeyAsync(Guid id, DateTimeOffset updatedAt, CancellationToken ct)
+    /// <summary>The HMAC keys of an endpoint as of <paramref name="updatedAt"/> (decrypted once per version of the endpoint).</summary>
+    public async Task<WebhookKeys?> KeysAsync(Guid id, DateTimeOffset updatedAt, CancellationToken ct)
     {
         if (_keys.TryGetValue(id, out var cached) && cached.UpdatedAt == updatedAt)
         {
-            return cached.Key;
+            return cached.Keys;
         }
 
         await using NpgsqlCommand command = dataSource.CreateCommand(SecretSql);
@@ -127,9 +139,11 @@ public sealed class WebhookEndpointStore(NpgsqlDataSource dataSource, SecretProt
             return null;
         }
 
-        byte[] key = await protector.UnprotectAsync(reader.GetFieldValue<byte[]>(0), ct).ConfigureAwait(false);
-        _keys[id] = (reader.GetFieldValue<DateTimeOffset>(1), key);
-        return key;
+        byte[] current = await protector.UnprotectAsync(reader.GetFieldValue<byte[]>(0), ct).ConfigureAwait(false);
+        byte[]? previous = reader.IsDBNull(2) ? null : await protector.UnprotectAsync(reader.GetFieldValue<byte[]>(2), ct).ConfigureAwait(false);
+        var keys = new WebhookKeys(current, previous, reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3));
+        _keys[id] = (reader.GetFieldValue<DateTimeOffset>(1), keys);
+        return keys;
     }
 
     /// <summary>Moves the breaker from <paramref name="expected"/> to <paramref name="next"/>; false when another silo moved it

@@ -25,5 +25,8 @@ public sealed class WebhookOptions
 
     public RetrySchedule Retry { get; set; } = new();
 
+    /// <summary>How long a rotated secret keeps signing next to the new one when the rotation names no grace.</summary>
+    public TimeSpan SecretGracePeriod { get; set; } = TimeSpan.FromHours(24);
+
     public BreakerSettings Breaker { get; set; } = new();
 }

@@ -29,13 +29,14 @@ public sealed class WebhookSender : IDisposable
         _client.DefaultRequestHeaders.UserAgent.ParseAdd("Metering-Webhooks/1.0");
     }
 
-    /// <summary>Posts <paramref name="body"/> signed at <paramref name="at"/>; the attempt's number is given when it is recorded.</summary>
-    public async Task<WebhookAttempt> SendAsync(string url, string body, byte[] key, DateTimeOffset at, CancellationToken ct)
+    /// <summary>Posts <paramref name="body"/> signed at <paramref name="at"/> under each of <paramref name="keys"/>; the attempt's
+    /// number is given when it is recorded.</summary>
+    public async Task<WebhookAttempt> SendAsync(string url, string body, IReadOnlyList<byte[]> keys, DateTimeOffset at, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(_options.Timeout);
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.TryAddWithoutValidation(WebhookSignature.Header, WebhookSignature.Sign(key, at, body));
+        request.Headers.TryAddWithoutValidation(WebhookSignature.Header, WebhookSignature.Sign(keys, at, body));
         long start = Stopwatch.GetTimestamp();
         try
         {

@@ -83,7 +83,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
         bool fail = Down || Interlocked.Decrement(ref _failNext) >= 0;
         int status = fail ? 503 : 200;
-        _received.Enqueue(new ReceivedWebhook(id, type, body, verified, status, document.RootElement.GetProperty("data").Clone()));
+        _received.Enqueue(new ReceivedWebhook(id, type, body, verified, status, document.RootElement.GetProperty("data").Clone(), signature));
         return Results.StatusCode(status);
     }
 
@@ -96,4 +96,4 @@ public sealed class WebhookReceiver : IAsyncDisposable
 }
 
 /// <summary>One request a <see cref="WebhookReceiver"/> was sent, and what it answered.</summary>
-public sealed record ReceivedWebhook(string Id, string Type, string Body, bool Verified, int Status, JsonElement Data);
+public sealed record ReceivedWebhook(string Id, string Type, string Body, bool Verified, int Status, JsonElement Data, string Signature);

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using Metering.Grains.Webhooks;
 using Metering.IntegrationTests.Infrastructure;
 using static Metering.IntegrationTests.Webhooks.WebhookScenario;
 
@@ -53,20 +55,47 @@ public sealed class WebhookEndpointTests(WebhookFixture fixture)
     }
 
     [Fact]
-    public async Task A_rotated_secret_signs_the_next_notification()
+    public async Task A_rotated_secret_signs_next_to_the_new_one_until_its_grace_ends()
     {
         HttpClient client = await fixture.NewTenantAsync();
         await using WebhookReceiver receiver = await WebhookReceiver.StartAsync();
-        string id = await fixture.RegisterAsync(client, receiver, "invoice.created");
+        string id = await fixture.RegisterAsync(client, receiver, "invoice.created", "invoice.finalized");
         await SubscriptionAsync(client);
-        (_, JsonElement rotation) = await client.PostAsync($"/v1/webhook-endpoints/{id}/rotate-secret", new { });
         string old = receiver.Secret!;
-        receiver.Secret = rotation.Str("secret");
-        await InvoiceAsync(client);
+        DateTimeOffset rotatedAt = fixture.Clock.GetUtcNow();
+        (int status, JsonElement rotation) = await client.PostAsync($"/v1/webhook-endpoints/{id}/rotate-secret", new { });
+        Assert.True(status == 200, rotation.ToString());
+        string secret = rotation.Str("secret");
+        Assert.NotEqual(old, secret);
+        Assert.Equal(rotatedAt.AddHours(24), DateTimeOffset.Parse(rotation.Str("previous_secret_expires_at"), CultureInfo.InvariantCulture));
+
+        // During the grace a receiver that still knows only the old secret verifies the delivery, and so does one that knows the new.
+        string invoice = await InvoiceAsync(client);
         await WebhookFixture.EventuallyAsync(() => receiver.Accepted.Count == 1, "the notification arrived");
         Assert.True(receiver.Accepted[0].Verified);
-        Assert.NotEqual(old, receiver.Secret);
+        Assert.True(Verifies(secret, receiver.Accepted[0]));
+
+        // After it, only the new secret signs.
+        fixture.Clock.Advance(TimeSpan.FromHours(24));
+        Assert.Equal(200, (await client.PostAsync($"/v1/invoices/{invoice}/finalize", new { })).Status);
+        await WebhookFixture.EventuallyAsync(() => receiver.Accepted.Count == 2, "the second notification arrived");
+        Assert.False(receiver.Accepted[1].Verified);
+        Assert.True(Verifies(secret, receiver.Accepted[1]));
+        Assert.Equal(2, receiver.Accepted[1].Signature.Split(',').Length);
+
+        // A rotation with no grace stops the old secret at once; a grace is whole seconds up to 7 days.
+        (_, JsonElement immediate) = await client.PostAsync($"/v1/webhook-endpoints/{id}/rotate-secret?expires_in=0", new { });
+        Assert.Equal(JsonValueKind.Null, immediate.GetProperty("previous_secret_expires_at").ValueKind);
+        foreach (string bad in new[] { "-1", "abc", "604801", "1.5" })
+        {
+            (int refused, JsonElement problem) = await client.PostAsync($"/v1/webhook-endpoints/{id}/rotate-secret?expires_in={bad}", new { });
+            Assert.True(refused == 400, $"{bad}: {refused} {problem}");
+            Assert.Equal("INVALID_REQUEST", problem.Code());
+        }
     }
+
+    private bool Verifies(string secret, ReceivedWebhook received)
+        => WebhookSignature.Verify(System.Text.Encoding.UTF8.GetBytes(secret), received.Signature, received.Body, fixture.Clock.GetUtcNow(), TimeSpan.FromMinutes(5));
 
     public static TheoryData<string, string, string> BadBodies => new()
     {

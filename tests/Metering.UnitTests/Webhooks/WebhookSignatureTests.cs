@@ -14,13 +14,13 @@ public sealed class WebhookSignatureTests
     {
         const string Body = """{"id":"evt_1"}""";
         string expected = Convert.ToHexStringLower(HMACSHA256.HashData(s_secret, Encoding.UTF8.GetBytes("1795000000." + Body)));
-        Assert.Equal($"t=1795000000,v1={expected}", WebhookSignature.Sign(s_secret, s_at, Body));
+        Assert.Equal($"t=1795000000,v1={expected}", WebhookSignature.Sign([s_secret], s_at, Body));
     }
 
     [Fact]
     public void A_receiver_verifies_the_signature_and_refuses_another_body_secret_or_an_old_timestamp()
     {
-        string header = WebhookSignature.Sign(s_secret, s_at, "body");
+        string header = WebhookSignature.Sign([s_secret], s_at, "body");
         TimeSpan tolerance = TimeSpan.FromMinutes(5);
         Assert.True(WebhookSignature.Verify(s_secret, header, "body", s_at.AddMinutes(4), tolerance));
         Assert.True(WebhookSignature.Verify(s_secret, "v1=00," + header.Replace(",", " , ", StringComparison.Ordinal), "body", s_at, tolerance));
@@ -28,6 +28,28 @@ public sealed class WebhookSignatureTests
         Assert.False(WebhookSignature.Verify(Encoding.UTF8.GetBytes("other"), header, "body", s_at, tolerance));
         Assert.False(WebhookSignature.Verify(s_secret, header, "body", s_at.AddMinutes(6), tolerance));
         Assert.False(WebhookSignature.Verify(s_secret, header, "body", s_at.AddMinutes(-6), tolerance));
+    }
+
+    [Fact]
+    public void During_a_rotation_the_header_carries_a_signature_under_each_secret_and_either_verifies()
+    {
+        byte[] previous = Encoding.UTF8.GetBytes("whsec_old");
+        string header = WebhookSignature.Sign([s_secret, previous], s_at, "body");
+        Assert.Equal(3, header.Split(',').Length);
+        Assert.StartsWith("t=1795000000,v1=", header, StringComparison.Ordinal);
+        Assert.True(WebhookSignature.Verify(s_secret, header, "body", s_at, TimeSpan.FromMinutes(5)));
+        Assert.True(WebhookSignature.Verify(previous, header, "body", s_at, TimeSpan.FromMinutes(5)));
+        Assert.False(WebhookSignature.Verify(Encoding.UTF8.GetBytes("whsec_other"), header, "body", s_at, TimeSpan.FromMinutes(5)));
+    }
+
+    [Fact]
+    public void A_previous_key_signs_until_its_grace_ends()
+    {
+        byte[] previous = Encoding.UTF8.GetBytes("whsec_old");
+        var keys = new Metering.Silo.Webhooks.WebhookKeys(s_secret, previous, s_at.AddHours(1));
+        Assert.Equal([s_secret, previous], keys.At(s_at.AddMinutes(59)));
+        Assert.Equal([s_secret], keys.At(s_at.AddHours(1)));
+        Assert.Equal([s_secret], new Metering.Silo.Webhooks.WebhookKeys(s_secret, null, null).At(s_at));
     }
 
     [Theory]
