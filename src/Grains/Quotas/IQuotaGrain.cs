@@ -50,6 +50,10 @@ public interface IQuotaStore
     /// <summary>The meters with a quota on this subscription.</summary>
     Task<IReadOnlyList<string>> ListMetersAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default);
 
+    /// <summary>Records that the quota's threshold crossings are recorded for every event up to <paramref name="seq"/> (a
+    /// silo claiming the partition recovers the quotas with events past it).</summary>
+    Task MarkCheckedAsync(string tenantId, string subscriptionId, string meterCode, long seq, CancellationToken cancellationToken = default);
+
     /// <summary>The subscription's highest committed event sequence.</summary>
     Task<long> LastSeqAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default);
 

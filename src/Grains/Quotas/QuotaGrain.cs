@@ -18,6 +18,9 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
     /// <summary>Decisions remembered for retried keys, per epoch; beyond this many the oldest epoch's are forgotten.</summary>
     private const int MaxRememberedDecisions = 100_000;
 
+    /// <summary>How often at most the quota records, with no crossing to record, that it has checked its events so far.</summary>
+    public static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(30);
+
     private readonly IPersistentState<QuotaState> _state;
     private readonly IQuotaStore _store;
     private readonly ICatalogReader _catalog;
@@ -38,6 +41,8 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
     private Aggregate _used = new();
     private decimal _reserved;
     private long _lastSeq;
+    private long _checkedSeq;
+    private DateTimeOffset _checkedAt = DateTimeOffset.MinValue;
 
     public QuotaGrain(IGrainContext context, PersistentStateFactory states, IQuotaStore store, ICatalogReader catalog, IAuditLog audit, IQuotaNotifications notifications,
         TimeProvider time, ILogger<QuotaGrain> logger)
@@ -255,23 +260,29 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
     }
 
     /// <summary>Records the thresholds the committed usage of this window has reached and this activation has not recorded
-    /// yet. Recording is idempotent per window, so a new activation records again what its predecessor may have missed (it
-    /// crashed between the event's commit and this), and a failure here is tried again at the next event.</summary>
+    /// yet, with the quota's checkpoint (the sequence they count through). Recording is idempotent per window, so a new
+    /// activation records again what its predecessor may have missed: a silo claiming the partition activates every quota
+    /// with events past its checkpoint (QuotaRecovery), and a failure here is tried again at the next event.</summary>
     private async Task NotifyAsync()
     {
         QuotaDefinition definition = _state.State.Definition!;
         decimal used = UsedValue();
         List<QuotaCrossing> due = [.. QuotaThresholds.Reached(definition, _epoch.Limit, used).Where(c => !_notified.Contains(c))];
-        if (due.Count == 0)
-        {
-            return;
-        }
-
-        QuotaView view = QuotaRules.Decide(_meterCode, definition, _epoch, used, 0);
+        DateTimeOffset now = _time.GetUtcNow();
         try
         {
-            await _notifications.RecordAsync(new QuotaNotice(_tenantId, _subscriptionId, view, _epoch, due, _time.GetUtcNow())).ConfigureAwait(false);
-            _notified.UnionWith(due);
+            if (due.Count > 0)
+            {
+                QuotaView view = QuotaRules.Decide(_meterCode, definition, _epoch, used, 0);
+                await _notifications.RecordAsync(new QuotaNotice(_tenantId, _subscriptionId, view, _epoch, due, now, _lastSeq)).ConfigureAwait(false);
+                _notified.UnionWith(due);
+                (_checkedSeq, _checkedAt) = (_lastSeq, now);
+            }
+            else if (_lastSeq > _checkedSeq && now - _checkedAt >= CheckpointInterval)
+            {
+                await _store.MarkCheckedAsync(_tenantId, _subscriptionId, _meterCode, _lastSeq).ConfigureAwait(false);
+                (_checkedSeq, _checkedAt) = (_lastSeq, now);
+            }
         }
         catch (Exception ex)
         {

@@ -95,6 +95,8 @@ public static class SiloServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<BillingRunService>());
         services.AddHostedService(sp => sp.GetRequiredService<ReratingService>());
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
+        services.AddSingleton<QuotaRecovery>();
+        services.AddHostedService(sp => sp.GetRequiredService<QuotaRecovery>());
         return services;
     }
 

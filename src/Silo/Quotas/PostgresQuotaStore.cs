@@ -11,6 +11,10 @@ public sealed class PostgresQuotaStore(NpgsqlDataSource dataSource) : IQuotaStor
     private const string RegisterSql =
         "INSERT INTO quotas (tenant_id, subscription_id, meter_code) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
 
+    internal const string MarkCheckedSql = """
+        UPDATE quotas SET checked_seq = $4 WHERE tenant_id = $1 AND subscription_id = $2 AND meter_code = $3 AND checked_seq < $4
+        """;
+
     private const string ListSql = "SELECT meter_code FROM quotas WHERE tenant_id = $1 AND subscription_id = $2";
 
     private const string PageSql = """
@@ -57,6 +61,13 @@ public sealed class PostgresQuotaStore(NpgsqlDataSource dataSource) : IQuotaStor
         }
 
         return meters;
+    }
+
+    public async Task MarkCheckedAsync(string tenantId, string subscriptionId, string meterCode, long seq, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(MarkCheckedSql);
+        command.AddPositional(tenantId, subscriptionId, meterCode, seq);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<long> LastSeqAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default)

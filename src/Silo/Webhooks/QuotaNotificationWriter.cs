@@ -2,13 +2,15 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Metering.Grains.Quotas;
 using Metering.Grains.Webhooks;
+using Metering.Silo.Quotas;
 using Npgsql;
 
 namespace Metering.Silo.Webhooks;
 
 /// <summary>Writes a quota's crossings to the outbox, all in one transaction, each with a key of its quota window
 /// (subscription, meter, window start and cut, type, threshold), so it is sent once per window however often the quota
-/// grain records it. The data is the quota as the API shows it, with the <c>threshold</c> reached.</summary>
+/// grain records it, and the quota's checkpoint (<c>quotas.checked_seq</c>) in the same transaction. The data is the quota as
+/// the API shows it, with the <c>threshold</c> reached.</summary>
 public sealed class QuotaNotificationWriter(NpgsqlDataSource dataSource, WebhookOutbox outbox) : IQuotaNotifications
 {
     public async Task RecordAsync(QuotaNotice notice, CancellationToken cancellationToken = default)
@@ -25,6 +27,12 @@ public sealed class QuotaNotificationWriter(NpgsqlDataSource dataSource, Webhook
                 NotificationTypes.Name(crossing.Type), threshold);
             OutboxNotification notification = outbox.ForSubscription(notice.TenantId, notice.SubscriptionId, crossing.Type, data.ToJsonString(), key);
             await outbox.WriteAsync(connection, transaction, notification, cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var checkpoint = new NpgsqlCommand(PostgresQuotaStore.MarkCheckedSql, connection, transaction))
+        {
+            checkpoint.AddPositional(notice.TenantId, notice.SubscriptionId, notice.View.Meter, notice.Seq);
+            await checkpoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

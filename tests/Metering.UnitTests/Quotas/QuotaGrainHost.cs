@@ -77,6 +77,9 @@ public sealed class ScriptedQuotaStore : IQuotaStore
 
     public List<string> Registered { get; } = [];
 
+    /// <summary>Each checkpoint written with no crossing to record: (quota key, sequence).</summary>
+    public List<(string Quota, long Seq)> Checked { get; } = [];
+
     public Task RegisterAsync(string tenantId, string subscriptionId, string meterCode, CancellationToken cancellationToken = default)
     {
         Registered.Add($"{tenantId}/{subscriptionId}#{meterCode}");
@@ -85,6 +88,12 @@ public sealed class ScriptedQuotaStore : IQuotaStore
 
     public Task<IReadOnlyList<string>> ListMetersAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default)
         => Task.FromResult<IReadOnlyList<string>>([]);
+
+    public Task MarkCheckedAsync(string tenantId, string subscriptionId, string meterCode, long seq, CancellationToken cancellationToken = default)
+    {
+        Checked.Add(($"{tenantId}/{subscriptionId}#{meterCode}", seq));
+        return Task.CompletedTask;
+    }
 
     public Task<long> LastSeqAsync(string tenantId, string subscriptionId, CancellationToken cancellationToken = default) => Task.FromResult(LastSeq);
 

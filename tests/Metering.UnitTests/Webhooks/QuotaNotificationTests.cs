@@ -71,4 +71,32 @@ public sealed class QuotaNotificationTests
             [new QuotaCrossing(NotificationType.QuotaThresholdReached, 50m), new QuotaCrossing(NotificationType.QuotaExhausted, 100m)],
             Assert.Single(notices.Notices).Crossings);
     }
+
+    [Fact]
+    public async Task The_checkpoint_is_recorded_with_each_crossing_and_without_one_at_most_every_interval()
+    {
+        var time = new ManualClock(s_t0);
+        using IHost host = await QuotaGrainHost.StartAsync(time);
+        RecordedNotices notices = host.Services.GetRequiredService<RecordedNotices>();
+        ScriptedQuotaStore store = host.Services.GetRequiredService<ScriptedQuotaStore>();
+        IQuotaGrain quota = host.Quota();
+        await quota.SetAsync(new QuotaDefinition(100, QuotaPeriod.Hour, QuotaOverflow.AllowOverage, null));
+
+        await ConsumeAsync(quota, 1);
+        long first = Assert.Single(store.Checked).Seq;
+        Assert.True(first > 0);
+        await ConsumeAsync(quota, 1);
+        Assert.Single(store.Checked);
+
+        time.Advance(QuotaGrain.CheckpointInterval);
+        await ConsumeAsync(quota, 1);
+        Assert.Equal(2, store.Checked.Count);
+        Assert.True(store.Checked[1].Seq > first);
+
+        // The crossing at 50 carries the sequence it counts through: the checkpoint goes with it, not on its own.
+        await ConsumeAsync(quota, 47);
+        QuotaNotice notice = Assert.Single(notices.Notices);
+        Assert.True(notice.Seq > store.Checked[1].Seq);
+        Assert.Equal(2, store.Checked.Count);
+    }
 }
