@@ -33,7 +33,7 @@ public sealed partial class MetricsTests(AppFixture app)
         string text = await app.Client().GetStringAsync("/metrics");
         List<Sample> samples = Parse(text);
 
-        foreach (string histogram in new[] { "metering_http_request_duration_seconds", "metering_group_commit_size_events", "metering_group_commit_duration_seconds", "metering_grain_turn_duration_seconds", "metering_pg_connection_create_seconds" })
+        foreach (string histogram in new[] { "metering_http_request_duration_seconds", "metering_group_commit_size_events", "metering_group_commit_duration_seconds", "metering_grain_turn_duration_seconds", "metering_pg_connection_create_seconds", "metering_pg_pool_wait_seconds" })
         {
             Assert.Contains($"# TYPE {histogram} histogram", text);
             AssertConsistent(histogram, samples);

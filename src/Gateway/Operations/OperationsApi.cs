@@ -80,6 +80,7 @@ public static class OperationsApi
             .Gauge("metering_pg_pool_connections", "PostgreSQL connections of this silo's pool, by state.", [(PrometheusText.Label("state", "idle"), pool.IdleConnections), (PrometheusText.Label("state", "used"), pool.UsedConnections)])
             .Gauge("metering_pg_pool_pending_requests", "Requests waiting for a pooled PostgreSQL connection now (pool waits).", pool.PendingRequests)
             .Gauge("metering_pg_pool_pending_requests_max", "The most requests seen waiting for a pooled connection at once.", pool.MaxPendingRequests)
+            .Histogram("metering_pg_pool_wait_seconds", "Time a request waited for a pooled PostgreSQL connection (each wait that ended).", pool.PoolWait.Snapshot())
             .Counter("metering_pg_pool_timeouts_total", "Waits for a pooled PostgreSQL connection that timed out.", pool.Timeouts)
             .Histogram("metering_pg_connection_create_seconds", "Time to open a new physical PostgreSQL connection.", pool.ConnectionCreateTime.Snapshot())
             // Webhooks: this silo's attempts and their latency; the outbox (cluster-wide, from PostgreSQL); endpoints counted by

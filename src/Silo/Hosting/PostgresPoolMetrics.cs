@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Metering.Runtime.Diagnostics;
 
@@ -5,7 +6,9 @@ namespace Metering.Silo.Hosting;
 
 /// <summary>The connection pool of this silo's data source, read from Npgsql's own instruments: connections in use and idle,
 /// requests waiting for a connection (pool waits), waits that timed out, and the time to open a physical connection.
-/// Npgsql publishes no per-wait duration, so waits are a gauge of waiters and a count of timeouts.</summary>
+/// Npgsql publishes no per-wait duration, only the count of waiters as it goes up and down; the wait durations are timed from
+/// those steps, pairing each end with the oldest waiter (Npgsql serves waiters in arrival order). Their sum is exact however
+/// the pairing falls (it is the waiters' count integrated over time); each single duration is exact for first-come waits.</summary>
 public sealed class PostgresPoolMetrics : IDisposable
 {
     private const string PoolNameTag = "db.client.connection.pool.name";
@@ -13,6 +16,7 @@ public sealed class PostgresPoolMetrics : IDisposable
 
     private readonly MeterListener _listener = new();
     private readonly string _poolName;
+    private readonly Queue<long> _waitStarts = new();
     private long _pending;
     private long _maxPending;
     private long _timeouts;
@@ -37,6 +41,9 @@ public sealed class PostgresPoolMetrics : IDisposable
 
     /// <summary>Seconds to open a new physical connection.</summary>
     public Histogram ConnectionCreateTime { get; } = new(Histogram.DurationBounds);
+
+    /// <summary>Seconds a request waited for a pooled connection (one observation per wait that ended, served or timed out).</summary>
+    public Histogram PoolWait { get; } = new(Histogram.DurationBounds);
 
     /// <summary>Requests waiting for a pooled connection now.</summary>
     public long PendingRequests => Interlocked.Read(ref _pending);
@@ -80,6 +87,7 @@ public sealed class PostgresPoolMetrics : IDisposable
             case "db.client.connection.npgsql.pending_requests":
                 long now = Interlocked.Add(ref _pending, (long)value);
                 InterlockedMax(ref _maxPending, now);
+                TimeWaits((long)value);
                 break;
             case "db.client.connection.npgsql.timeouts":
                 Interlocked.Add(ref _timeouts, (long)value);
@@ -94,6 +102,24 @@ public sealed class PostgresPoolMetrics : IDisposable
             case "db.client.connection.npgsql.create_time":
                 ConnectionCreateTime.Observe(value);
                 break;
+        }
+    }
+
+    /// <summary>A step of the waiters' count: +n starts n waits now, -n ends the n oldest.</summary>
+    private void TimeWaits(long step)
+    {
+        long at = Stopwatch.GetTimestamp();
+        lock (_waitStarts)
+        {
+            for (; step > 0; step--)
+            {
+                _waitStarts.Enqueue(at);
+            }
+
+            for (; step < 0 && _waitStarts.TryDequeue(out long start); step++)
+            {
+                PoolWait.Observe(Stopwatch.GetElapsedTime(start, at).TotalSeconds);
+            }
         }
     }
 
