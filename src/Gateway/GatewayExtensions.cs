@@ -33,6 +33,7 @@ public static class GatewayExtensions
         builder.Services.AddHostedService<BootstrapService>();
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<TrafficSampler>();
+        builder.Services.AddSingleton<ClusterPeers>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TrafficSampler>());
         builder.Services.AddSingleton<SubscriptionOverview>();
         // Typed results (Ok<T>, Created<T>) write what Wire.Json writes: snake_case; the OpenAPI document follows the same options.

@@ -1,7 +1,5 @@
 namespace Metering.Gateway.Dashboard;
 
-/// <summary>The hottest grains of the node that answered.</summary>
-public sealed record HotGrainsJson(string Silo, IReadOnlyList<HotGrainJson> Grains);
-
-/// <summary>A live activation and the calls it ran since it was activated; tenant and subscription when its key names them.</summary>
-public sealed record HotGrainJson(string Type, string Key, string? TenantId, string? SubscriptionId, int Partition, long Calls);
+/// <summary>The hottest grains of the node that answered (<c>scope</c> node) or of every live silo (<c>scope</c> cluster;
+/// <c>unreachable</c> names the silos that did not answer).</summary>
+public sealed record HotGrainsJson(string Silo, string Scope, IReadOnlyList<HotGrainJson> Grains, IReadOnlyList<string>? Unreachable = null);

@@ -16,7 +16,8 @@ public sealed record TrafficSample(
     double CommitRate,
     double? CommitSizeAvg,
     long ServerErrors,
-    IReadOnlyDictionary<string, long> RefusedByCode)
+    IReadOnlyDictionary<string, long> RefusedByCode,
+    HistogramSnapshot IngestLatency)
 {
     /// <summary>What happened between two readings of the totals.</summary>
     public static TrafficSample Between(TrafficTotals earlier, TrafficTotals later)
@@ -40,6 +41,7 @@ public sealed record TrafficSample(
             commits / seconds,
             commits > 0 ? (double)(later.EventsWritten - earlier.EventsWritten) / commits : null,
             later.ServerErrors - earlier.ServerErrors,
-            refused);
+            refused,
+            latency);
     }
 }

@@ -24,6 +24,9 @@ public sealed class DashboardClusterBrowserTests
         string victimRow = $"#silos tbody tr:has(td:text-is('{victim.Address.GetLeftPart(UriPartial.Authority)}'))";
         await page.WaitForSelectorAsync(victimRow + ".status-active");
         Assert.Equal(2, await page.Locator("#silos tbody tr.status-active").CountAsync());
+        // The traffic panel is the cluster's, with a row for each silo.
+        await page.WaitForSelectorAsync("#traffic-nodes tbody tr:nth-child(2)");
+        Assert.StartsWith("cluster · 2 silos", await page.TextContentAsync("#traffic-node"), StringComparison.Ordinal);
 
         victim.Kill();
         await page.WaitForSelectorAsync($"{victimRow}.status-suspected, {victimRow}.status-dead");

@@ -123,7 +123,10 @@ async function refreshTraffic() {
   // Latency and commit size of the latest second that had any (a quiet second has none).
   const lastLatency = [...samples].reverse().find(s => s.ingest_p50_ms !== null && s.ingest_p50_ms !== undefined) ?? {};
   const lastCommits = [...samples].reverse().find(s => s.commit_size_avg !== null && s.commit_size_avg !== undefined) ?? {};
-  $('traffic-node').textContent = 'node ' + body.silo;
+  const nodes = body.nodes ?? [];
+  $('traffic-node').textContent = body.scope === 'cluster' ? `cluster · ${nodes.length} silo${nodes.length === 1 ? '' : 's'} (asked ${body.silo})` : 'node ' + body.silo;
+  fill('traffic-nodes', nodes.map(n => row([n.silo, n.address, n.status, fmt(n.ingest_rate, 1), fmt(n.ingest_p99_ms, 2), fmt(n.events_accepted), fmt(n.server_errors)],
+    'node status-' + (n.status === 'ok' ? 'active' : 'dead'))));
   $('events-accepted').textContent = fmt(t.events_accepted);
   $('ingest-rate').textContent = fmt(last.ingest_rate, 1);
   $('ingest-p50').textContent = fmt(lastLatency.ingest_p50_ms, 2);
@@ -145,14 +148,15 @@ async function refreshTraffic() {
 async function refreshGrains() {
   const { status, body } = await api(state.admin ? '/admin/v1/dashboard/grains' : '/v1/dashboard/grains');
   if (status !== 200) return;
-  $('grains-node').textContent = 'node ' + body.silo;
+  const unreachable = body.unreachable ?? [];
+  $('grains-node').textContent = (body.scope === 'cluster' ? 'cluster' : 'node ' + body.silo) + (unreachable.length ? ` (no answer from ${unreachable.join(', ')})` : '');
   fill('hot-grains', body.grains.map(g => {
     let key = g.key;
     if (g.subscription_id) {
       key = el('a', g.key, 'open');
       key.addEventListener('click', () => openSubscription(g.tenant_id, g.subscription_id));
     }
-    return row([g.type, key, g.partition, fmt(g.calls)]);
+    return row([g.type, key, g.silo, g.partition, fmt(g.calls)]);
   }));
 }
 
