@@ -34,6 +34,7 @@ public static class GatewayExtensions
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<TrafficSampler>();
         builder.Services.AddSingleton<ClusterPeers>();
+        builder.Services.AddMeteringTracing(builder.Configuration);
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TrafficSampler>());
         builder.Services.AddSingleton<SubscriptionOverview>();
         // Typed results (Ok<T>, Created<T>) write what Wire.Json writes: snake_case; the OpenAPI document follows the same options.

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using System.Reflection;
 using Metering.Runtime.Diagnostics;
@@ -176,6 +177,8 @@ internal sealed class Catalog : IGrainCallInvoker
         long start = Time.GetTimestamp();
         activation.LastUsed = start;
         activation.CountCall();
+        using Activity? span = RuntimeTracing.Source.StartActivity($"grain {activation.Id.Interface.Name}.{method.Method.Name}");
+        span?.SetTag("grain.partition", activation.Partition);
         try
         {
             object? result = method.Method.Invoke(activation.Instance, BindingFlags.DoNotWrapExceptions, null, args, null);

@@ -96,14 +96,33 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
         public IngestOutcome[] Outcomes { get; } = new IngestOutcome[events.Count];
 
         public TaskCompletionSource<IngestOutcome[]> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The append's span (when traced), ended with its commit.</summary>
+        public Activity? Span { get; } = EventLogTracing.StartAppend(events.Count, fence.Partition);
+
+        public void Complete(IngestOutcome[] outcomes)
+        {
+            Span?.Dispose();
+            Done.TrySetResult(outcomes);
+        }
+
+        public void Fail(Exception error)
+        {
+            Span?.SetStatus(ActivityStatusCode.Error, error.Message);
+            Span?.Dispose();
+            Done.TrySetException(error);
+        }
     }
 
     public Task<IngestOutcome[]> AppendAsync(string tenantId, string subscriptionId, IReadOnlyList<IncomingEvent> events, FencingToken fence)
     {
         var request = new AppendRequest(tenantId, subscriptionId, events, fence);
-        return _lanes[fence.Partition % _lanes.Length].Writer.TryWrite(request)
-            ? request.Done.Task
-            : Task.FromException<IngestOutcome[]>(new InvalidOperationException("The event log is closed."));
+        if (!_lanes[fence.Partition % _lanes.Length].Writer.TryWrite(request))
+        {
+            request.Fail(new InvalidOperationException("The event log is closed."));
+        }
+
+        return request.Done.Task;
     }
 
     /// <summary>Which of these idempotency keys the tenant's events already hold (a batch that must be accepted whole asks
@@ -154,15 +173,19 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
             try
             {
                 long start = Stopwatch.GetTimestamp();
-                connection ??= await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
-                await CommitAsync(connection, batch).ConfigureAwait(false);
+                using (EventLogTracing.StartCommit(batch.Select(r => r.Span), events))
+                {
+                    connection ??= await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
+                    await CommitAsync(connection, batch).ConfigureAwait(false);
+                }
+
                 CommitDuration.Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
                 CommitSize.Observe(events);
                 Interlocked.Increment(ref _commits);
                 Interlocked.Add(ref _eventsWritten, events);
                 foreach (AppendRequest request in batch)
                 {
-                    request.Done.TrySetResult(request.Outcomes);
+                    request.Complete(request.Outcomes);
                 }
             }
             catch (Exception ex)
@@ -176,7 +199,7 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
 
                 foreach (AppendRequest request in batch)
                 {
-                    request.Done.TrySetException(ex);
+                    request.Fail(ex);
                 }
             }
         }
