@@ -41,6 +41,25 @@ public sealed class OpenApiTests(AppFixture app)
         Assert.DoesNotContain(paths.EnumerateObject(), p => p.Name.StartsWith("/internal", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("/v1/subscriptions/{id}/usage", "get", "meter,from,to,window,group_by")]
+    [InlineData("/api/v1/meters/{idOrSlug}/query", "get", "from,to,windowSize,windowTimeZone,subject,groupBy")]
+    [InlineData("/lago/api/v1/customers/{externalCustomerId}/current_usage", "get", "external_subscription_id")]
+    [InlineData("/v1/quotas/check", "get", "subject,meter,amount")]
+    [InlineData("/v1/subscriptions", "get", "limit,starting_after,customer_id,plan,status")]
+    [InlineData("/v1/invoices", "get", "limit,starting_after,customer_id,status")]
+    [InlineData("/v1/webhook-deliveries", "get", "limit,starting_after,status,endpoint_id")]
+    [InlineData("/v1/webhook-endpoints/{id}/rotate-secret", "post", "expires_in")]
+    [InlineData("/admin/v1/dashboard/traffic", "get", "scope")]
+    public async Task The_query_parameters_of_an_endpoint_are_in_the_document(string path, string method, string names)
+    {
+        JsonElement operation = (await DocumentAsync()).GetProperty("paths").GetProperty(path).GetProperty(method);
+        string[] documented = operation.TryGetProperty("parameters", out JsonElement parameters)
+            ? [.. parameters.EnumerateArray().Where(p => p.Str("in") == "query").Select(p => p.Str("name"))]
+            : [];
+        Assert.All(names.Split(','), name => Assert.Contains(name, documented));
+    }
+
     [Fact]
     public async Task Every_problem_code_has_a_title_and_is_listed_in_the_document()
     {

@@ -9,6 +9,7 @@ using Metering.Silo.Billing;
 using Metering.Silo.Catalog;
 using Metering.Silo.Events;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Metering.Gateway.Lago;
 
@@ -71,9 +72,8 @@ public static class LagoApi
     /// <summary>The subscription's current period priced as its draft invoice would be, without the plan's fixed fee: the
     /// usage charges, their total, and tax at the customer's rate (each amount rounded as invoices round).</summary>
     private static async Task<Results<Ok<CustomerUsageJson>, UnprocessableEntity<LagoError>, NotFound<LagoError>>> CurrentUsage(string externalCustomerId,
-        HttpContext http, CatalogStore catalog, InvoiceService invoices, CancellationToken ct)
+        [FromQuery(Name = "external_subscription_id")] string? subscriptionId, HttpContext http, CatalogStore catalog, InvoiceService invoices, CancellationToken ct)
     {
-        string? subscriptionId = http.Request.Query["external_subscription_id"];
         if (string.IsNullOrEmpty(subscriptionId))
         {
             return TypedResults.UnprocessableEntity(LagoError.Validation(new Dictionary<string, object> { ["external_subscription_id"] = new[] { LagoError.Details.ValueIsMandatory } }));

@@ -19,20 +19,6 @@ public sealed record MeterQueryRequest(
 {
     public const int MaxSubjects = 100;
 
-    public static MeterQueryRequest FromQuery(IQueryCollection q)
-    {
-        var filters = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach ((string key, Microsoft.Extensions.Primitives.StringValues values) in q)
-        {
-            if (key.StartsWith("filterGroupBy[", StringComparison.Ordinal) && key.EndsWith(']') && key.Length > "filterGroupBy[]".Length)
-            {
-                filters[key["filterGroupBy[".Length..^1]] = values.ToString();
-            }
-        }
-
-        return new MeterQueryRequest(q["from"], q["to"], q["windowSize"], q["windowTimeZone"],
-            [.. q["subject"].OfType<string>()], [.. q["groupBy"].OfType<string>()], filters);
-    }
 
     public static MeterQueryRequest? Read(JsonBody body, HttpContext http)
     {

@@ -25,8 +25,8 @@ public static class OpenMeterApi
         api.MapGet("/meters", ListMeters).RequireScope(ApiScopes.Read);
         api.MapPost("/meters", CreateMeter).RequireScope(ApiScopes.Manage);
         api.MapGet("/meters/{idOrSlug}", GetMeter).RequireScope(ApiScopes.Read);
-        api.MapGet("/meters/{idOrSlug}/query", (string idOrSlug, HttpContext http, CatalogStore catalog, EventUsageReader reader, CancellationToken ct)
-            => QueryAsync(idOrSlug, MeterQueryRequest.FromQuery(http.Request.Query), http, catalog, reader, ct)).RequireScope(ApiScopes.Read);
+        api.MapGet("/meters/{idOrSlug}/query", (string idOrSlug, [AsParameters] MeterQueryParameters parameters, HttpContext http, CatalogStore catalog,
+            EventUsageReader reader, CancellationToken ct) => QueryAsync(idOrSlug, parameters.ToRequest(http.Request.Query), http, catalog, reader, ct)).RequireScope(ApiScopes.Read);
         api.MapPost("/meters/{idOrSlug}/query", QueryByBody).RequireScope(ApiScopes.Read);
         return app;
     }

@@ -111,18 +111,16 @@ public static class QuotasApi
             : ApiError.Invalid("period", $"The quota on '{meter}' has period {view.Definition.Period.ToWire()}; only credits (period none) are adjusted.").ToProblem();
     }
 
-    private static async Task<Results<Ok<QuotaCheckJson>, ApiProblem>> Check(HttpContext http, CatalogStore catalog, IGrainFactory grains, GatewayMetrics metrics, CancellationToken ct)
+    private static async Task<Results<Ok<QuotaCheckJson>, ApiProblem>> Check([FromQuery(Name = "subject")] string? subject, [FromQuery(Name = "meter")] string? meter,
+        [FromQuery(Name = "amount")] string? amountText, HttpContext http, CatalogStore catalog, IGrainFactory grains, GatewayMetrics metrics, CancellationToken ct)
     {
-        IQueryCollection q = http.Request.Query;
-        string? subject = q["subject"];
-        string? meter = q["meter"];
         if (string.IsNullOrEmpty(subject) || string.IsNullOrEmpty(meter))
         {
             return ApiError.Invalid(string.IsNullOrEmpty(subject) ? "subject" : "meter", "'subject' and 'meter' are required.").ToProblem();
         }
 
         decimal amount = 1;
-        if (q.ContainsKey("amount") && (!decimal.TryParse(q["amount"], System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out amount) || amount < 0))
+        if (amountText is not null && (!decimal.TryParse(amountText, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out amount) || amount < 0))
         {
             return ApiError.Invalid("amount", "'amount' must be a decimal of at least 0.").ToProblem();
         }
