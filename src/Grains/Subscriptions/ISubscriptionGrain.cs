@@ -36,36 +36,3 @@ public interface ISubscriptionGrain : IGrainWithStringKey
     /// <summary>Writes a snapshot now.</summary>
     Task SnapshotAsync();
 }
-
-public static class SubscriptionKey
-{
-    /// <summary>The grain key of a subscription: tenant and subscription id, which never hold '/' or '#'.</summary>
-    public static string Of(string tenantId, string subscriptionId) => $"{tenantId}/{subscriptionId}";
-
-    public static (string TenantId, string SubscriptionId) Parse(string key)
-    {
-        int slash = key.IndexOf('/', StringComparison.Ordinal);
-        int hash = key.IndexOf('#', StringComparison.Ordinal);
-        return (key[..slash], hash < 0 ? key[(slash + 1)..] : key[(slash + 1)..hash]);
-    }
-}
-
-/// <summary>Settings of subscription grains.</summary>
-public sealed class SubscriptionGrainOptions
-{
-    /// <summary>How often a changed grain writes a snapshot of its aggregates.</summary>
-    public TimeSpan SnapshotInterval { get; set; } = TimeSpan.FromSeconds(30);
-}
-
-/// <summary>What a subscription grain persists: its hourly aggregates and the last event sequence they include.</summary>
-public sealed class SubscriptionSnapshot
-{
-    public DateTimeOffset HeldFrom { get; set; }
-
-    public long LastSeq { get; set; }
-
-    public string MetersFingerprint { get; set; } = string.Empty;
-
-    /// <summary>meter code → hour (Unix seconds) → group key → aggregate.</summary>
-    public Dictionary<string, Dictionary<long, Dictionary<string, Aggregate>>> Buckets { get; set; } = [];
-}

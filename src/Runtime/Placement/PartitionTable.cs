@@ -3,9 +3,6 @@ using System.Text;
 
 namespace Metering.Runtime;
 
-/// <summary>Proof of partition ownership carried by every durable write: a write with a stale epoch is refused.</summary>
-public readonly record struct FencingToken(string SiloId, int Partition, long Epoch);
-
 /// <summary>Which partitions this silo owns, at which epoch, and until when its leases are known to hold. A key hashes to one
 /// of <see cref="Count"/> partitions. A partition whose lease may have expired counts as not owned, so a silo that was paused
 /// past its lease stops serving at once, before its next heartbeat tells it what happened meanwhile.</summary>

@@ -10,35 +10,6 @@ using Npgsql;
 
 namespace Metering.Silo.Billing;
 
-/// <summary>An entry of a plan's price book for one meter, in force over [<see cref="EffectiveFrom"/>, <see cref="EffectiveTo"/>).</summary>
-public sealed record PriceEntry(Guid Id, string PlanCode, string MeterCode, PriceSpec Price, string PropertiesJson, DateTimeOffset EffectiveFrom, DateTimeOffset? EffectiveTo, DateTimeOffset CreatedAt);
-
-public sealed record Invoice(
-    Guid Id,
-    string SubscriptionId,
-    string CustomerId,
-    string PlanCode,
-    string Currency,
-    DateTimeOffset PeriodStart,
-    DateTimeOffset PeriodEnd,
-    InvoiceStatus Status,
-    string Kind,
-    Guid? Adjusts,
-    InvoiceTotals Totals,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset? FinalizedAt,
-    DateTimeOffset? VoidedAt);
-
-public sealed record BillingRun(Guid Id, DateTimeOffset PeriodEndBefore, JobStatus Status, int Total, int Done, int Failed, int Created, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
-
-public sealed record ReratingJob(Guid Id, IReadOnlyList<string> CustomerIds, DateTimeOffset From, DateTimeOffset To, JobStatus Status, int Recomputed, int Adjustments, string? Error, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
-
-public enum PriceInsert
-{
-    Created,
-    Overlap,
-}
-
 /// <summary>Price books and invoices in PostgreSQL (billing runs and re-rating jobs keep their own tables, in their services).</summary>
 public sealed class BillingStore(NpgsqlDataSource dataSource, WebhookOutbox outbox) : IClosedPeriods
 {

@@ -13,16 +13,6 @@ using Metering.Silo.Usage;
 namespace Metering.Silo.Billing;
 
 
-/// <summary>Plans, customers and prices read once for many invoices (a billing run).</summary>
-public sealed class BillingCache
-{
-    internal ConcurrentDictionary<PlanRef, Task<Plan?>> Plans { get; } = new();
-
-    internal ConcurrentDictionary<string, Task<Customer?>> Customers { get; } = new(StringComparer.Ordinal);
-
-    internal ConcurrentDictionary<(string, DateTimeOffset), Task<IReadOnlyList<PriceEntry>>> Prices { get; } = new();
-}
-
 /// <summary>Invoices: generated exactly once per subscription period, refreshed while draft, finalized (closing the period
 /// to late events), voided.</summary>
 public sealed class InvoiceService(BillingStore store, CatalogStore catalog, UsageReader usage, UsageHistory history, IGrainFactory grains, IAuditLog audit, TimeProvider time)

@@ -10,16 +10,6 @@ using NpgsqlTypes;
 
 namespace Metering.Silo.Events;
 
-/// <summary>Settings of the group-commit writer.</summary>
-public sealed class EventLogOptions
-{
-    /// <summary>Writer lanes; a partition always uses the same lane, so a subscription's appends commit in order.</summary>
-    public int Lanes { get; set; } = 2;
-
-    /// <summary>The most events one transaction carries.</summary>
-    public int MaxBatchEvents { get; set; } = 8000;
-}
-
 /// <summary>The event log on PostgreSQL. Appends queue per lane; each lane writes everything queued, from many requests and
 /// grains, in one round trip and one transaction (fence check, then one multi-row insert), then completes them all.</summary>
 public sealed class PostgresEventLog : IEventLog, IAsyncDisposable

@@ -240,32 +240,3 @@ public sealed class UsageHistory(NpgsqlDataSource dataSource, ICatalogReader cat
         => new() { Value = values.Select(v => v.HasValue ? (object)v.Value : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Numeric };
 
 }
-
-/// <summary>Runs the rollup job on an interval.</summary>
-public sealed class RollupService(UsageHistory history, RollupOptions options, ILogger<RollupService> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Interval);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
-        {
-            try
-            {
-                long rolled = await history.RollUpAsync(stoppingToken).ConfigureAwait(false);
-                if (rolled > 0)
-                {
-                    logger.LogDebug("Rolled up {Count} events", rolled);
-                }
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning(ex, "Rollup failed");
-            }
-        }
-    }
-}
-
-public sealed class RollupOptions
-{
-    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(10);
-}

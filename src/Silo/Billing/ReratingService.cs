@@ -11,12 +11,6 @@ using Npgsql;
 
 namespace Metering.Silo.Billing;
 
-public sealed class ReratingOptions
-{
-    /// <summary>How long a job stays pending before it runs (lets other work settle; tests use it to observe the pending state).</summary>
-    public TimeSpan StartDelay { get; set; } = TimeSpan.Zero;
-}
-
 /// <summary>Re-rating jobs: recompute invoices of some customers over a time range with the prices now in force. A job locks
 /// its scope: an overlapping job (a shared customer and overlapping range) is refused while one is pending or running.</summary>
 public sealed class ReratingService(NpgsqlDataSource dataSource, BillingStore store, InvoiceService invoices, IAuditLog audit, ReratingOptions options, WebhookOutbox outbox, Runtime.Silo silo, TimeProvider time, ILogger<ReratingService> logger)

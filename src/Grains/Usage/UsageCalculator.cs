@@ -2,40 +2,6 @@ using Metering.Grains.Catalog;
 
 namespace Metering.Grains.Usage;
 
-public enum UsageWindow
-{
-    None,
-    Hour,
-    Day,
-    Minute,
-}
-
-/// <summary>A usage query: [From, To) on whole UTC hours (or minutes, answered from the event log), windowed, grouped by
-/// some of the meter's group_by dimensions.</summary>
-public sealed record UsageQuery(string Meter, DateTimeOffset From, DateTimeOffset To, UsageWindow Window, IReadOnlyList<string> GroupBy);
-
-public sealed record UsageWindowResult(DateTimeOffset Start, DateTimeOffset End, decimal? Value, long Events, IReadOnlyDictionary<string, IReadOnlyDictionary<string, decimal?>>? Groups);
-
-/// <summary>The answer to a usage query. <see cref="Held"/> is false when the grain does not hold the range (ask the history).</summary>
-public sealed record UsageResult(
-    bool Held,
-    string Meter,
-    Aggregation Aggregation,
-    DateTimeOffset From,
-    DateTimeOffset To,
-    decimal? Value,
-    long Events,
-    IReadOnlyList<UsageWindowResult> Windows,
-    IReadOnlyDictionary<string, IReadOnlyDictionary<string, decimal?>>? Groups)
-{
-    public static UsageResult NotHeld(UsageQuery query)
-        => new(false, query.Meter, Aggregation.Count, query.From, query.To, null, 0, [], null);
-}
-
-/// <summary>One hour of one group of one meter (or one minute, for cells read from the event log): <see cref="Hour"/> is
-/// where the cell starts.</summary>
-public readonly record struct HourlyCell(DateTimeOffset Hour, string GroupKey, Aggregate Aggregate);
-
 /// <summary>Builds a usage answer from hourly cells; used by the grain and by the history over rollups alike.</summary>
 public static class UsageCalculator
 {

@@ -1,0 +1,7 @@
+namespace Metering.Grains.Quotas;
+
+public enum QuotaOverflow
+{
+    Block,
+    AllowOverage,
+}

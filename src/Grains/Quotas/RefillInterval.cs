@@ -1,0 +1,7 @@
+namespace Metering.Grains.Quotas;
+
+public enum RefillInterval
+{
+    Day,
+    Month,
+}

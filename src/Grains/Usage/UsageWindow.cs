@@ -1,0 +1,9 @@
+namespace Metering.Grains.Usage;
+
+public enum UsageWindow
+{
+    None,
+    Hour,
+    Day,
+    Minute,
+}

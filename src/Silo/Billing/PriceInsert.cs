@@ -1,0 +1,9 @@
+using Metering.Runtime;
+
+namespace Metering.Silo.Billing;
+
+public enum PriceInsert
+{
+    Created,
+    Overlap,
+}
