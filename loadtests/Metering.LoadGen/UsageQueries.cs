@@ -60,7 +60,7 @@ internal static class UsageQueries
         [
             ("/v1 usage, 24 whole hours, hour windows (grain)", $"/v1/subscriptions/s/usage?meter=tokens&from={Iso(start)}&to={Iso(end)}&window=hour&group_by=model"),
             ("/v1 usage, last hour, minute windows (event log)", $"/v1/subscriptions/s/usage?meter=tokens&from={Iso(end.AddHours(-1))}&to={Iso(end)}&window=minute&group_by=model"),
-            ("/v1 usage, 24 h on odd minutes, no windows (event log)", $"/v1/subscriptions/s/usage?meter=tokens&from={Iso(start.AddMinutes(7))}&to={Iso(end.AddMinutes(-13))}"),
+            ("/v1 usage, 24 h on odd minutes, no windows (hourly cells, event log for the partial hours)", $"/v1/subscriptions/s/usage?meter=tokens&from={Iso(start.AddMinutes(7))}&to={Iso(end.AddMinutes(-13))}"),
             ("OpenMeter query, last hour, MINUTE by model (event log)", $"/api/v1/meters/tokens/query?from={Iso(end.AddHours(-1))}&to={Iso(end)}&windowSize=MINUTE&groupBy=model"),
             ("OpenMeter query, 24 h, by subject and model (event log)", $"/api/v1/meters/tokens/query?from={Iso(start)}&to={Iso(end)}&groupBy=subject&groupBy=model"),
             ("OpenMeter query, 24 h, HOUR windows in Europe/Paris", $"/api/v1/meters/tokens/query?from={Iso(start)}&to={Iso(end)}&windowSize=HOUR&windowTimeZone=Europe/Paris"),

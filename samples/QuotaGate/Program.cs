@@ -43,8 +43,9 @@ for (int i = 0; i < requests; i++)
 Print("check", await quota.CheckAsync(amount));
 DateTimeOffset now = DateTimeOffset.UtcNow;
 DateTimeOffset hour = new(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero);
-UsageResult result = await usage.GetUsageAsync(new UsageQuery(meter, hour.AddDays(-1), hour.AddHours(1), UsageWindow.None, []));
-Print("usage", new { held = result.Held, value = result.Value, events = result.Events });
+UsageCells cells = await usage.GetCellsAsync(new UsageQuery(meter, hour.AddDays(-1), hour.AddHours(1), UsageWindow.None, []));
+// The meter sums a value: its usage is the sum of its hourly cells'.
+Print("usage", new { held = cells.Held, value = cells.Cells.Sum(c => c.Aggregate.Sum), events = cells.Cells.Sum(c => c.Aggregate.Count) });
 return 0;
 
 static void Print(string step, object? value)

@@ -23,7 +23,7 @@ public static class UsageApi
     }
 
     private static async Task<Results<Ok<UsageJson>, ApiProblem>> GetUsage(string id, [AsParameters] UsageParameters parameters, HttpContext http, CatalogStore catalog,
-        UsageReader reader, EventUsageReader events, CancellationToken ct)
+        UsageReader reader, CancellationToken ct)
     {
         string tenant = http.Tenant();
         if (await catalog.GetSubscriptionAsync(tenant, id, ct) is not { } subscription)
@@ -47,12 +47,7 @@ public static class UsageApi
             return error!.ToProblem();
         }
 
-        // Usage is kept per hour: minute windows and ranges off the hour are read from the event log, exactly.
-        bool hourly = query.Window != UsageWindow.Minute && UsageCalculator.HourOf(query.From) == query.From && UsageCalculator.HourOf(query.To) == query.To;
-        UsageResult result = hourly
-            ? await reader.ReadAsync(tenant, subscription.Id, meter, query, ct)
-            : await events.UsageAsync(tenant, subscription.Id, meter, query, ct);
-        return TypedResults.Ok(UsageJson.Of(result));
+        return TypedResults.Ok(UsageJson.Of(await reader.ReadAsync(tenant, subscription.Id, meter, query, ct)));
     }
 
     private static async Task<Results<Ok<CurrentUsageJson>, ApiProblem>> GetCurrentUsage(string id, HttpContext http, CatalogStore catalog, BillingStore prices, UsageReader reader, CancellationToken ct)

@@ -11,9 +11,10 @@ public interface ISubscriptionGrain : IGrainWithStringKey
     /// <summary>Makes the events durable (one group commit) and then counts them; one outcome per event, in order.</summary>
     Task<IngestOutcome[]> IngestAsync(IReadOnlyList<IncomingEvent> events);
 
-    /// <summary>Usage from memory; <see cref="UsageResult.Held"/> is false when the range starts before what the grain holds.</summary>
+    /// <summary>The hourly cells of <see cref="UsageQuery.Meter"/> in [From, To) from memory (the query's window and groups
+    /// are the caller's to apply); not held when the range starts before what the grain holds.</summary>
     [ReadOnly]
-    Task<UsageResult> GetUsageAsync(UsageQuery query);
+    Task<UsageCells> GetCellsAsync(UsageQuery query);
 
     /// <summary>From now on, passes the committed events of <paramref name="meterCode"/>'s event type to its quota grain.</summary>
     Task WatchQuotaAsync(string meterCode);

@@ -349,20 +349,21 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
         }
     }
 
-    public Task<UsageResult> GetUsageAsync(UsageQuery query)
+    public Task<UsageCells> GetCellsAsync(UsageQuery query)
     {
         Meter? meter = _meters.Find(query.Meter);
         SubscriptionSnapshot s = _state.State;
         // A meter newer than this activation's view, or a range before what it holds, is answered from the history.
         if (meter is null || query.From < s.HeldFrom || _poisoned || s.MetersFingerprint != _meters.Fingerprint)
         {
-            return Task.FromResult(UsageResult.NotHeld(query));
+            return Task.FromResult(UsageCells.NotHeld);
         }
 
-        IEnumerable<HourlyCell> cells = s.Buckets.TryGetValue(meter.Code, out var hours)
-            ? hours.SelectMany(h => h.Value.Select(g => new HourlyCell(DateTimeOffset.FromUnixTimeSeconds(h.Key), g.Key, g.Value)))
+        long from = query.From.ToUnixTimeSeconds(), to = query.To.ToUnixTimeSeconds();
+        List<HourlyCell> cells = s.Buckets.TryGetValue(meter.Code, out var hours)
+            ? [.. hours.Where(h => h.Key >= from && h.Key < to).SelectMany(h => h.Value.Select(g => new HourlyCell(DateTimeOffset.FromUnixTimeSeconds(h.Key), g.Key, g.Value)))]
             : [];
-        return Task.FromResult(UsageCalculator.Build(meter, query, cells));
+        return Task.FromResult(new UsageCells(true, cells));
     }
 
     public async Task SnapshotAsync()

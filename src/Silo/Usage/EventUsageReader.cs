@@ -49,6 +49,11 @@ public sealed class EventUsageReader(NpgsqlDataSource dataSource)
     private static void Accumulate(Dictionary<(DateTimeOffset, string, string), Aggregate> cells, Meter meter, string subject, DateTimeOffset timestamp,
         string propertiesJson, long seq)
     {
+        if (!meter.CountsAt(timestamp))
+        {
+            return;
+        }
+
         using JsonDocument document = JsonDocument.Parse(propertiesJson);
         if (!MeterReading.TryRead(meter, document.RootElement, out decimal number, out string? unique))
         {

@@ -166,6 +166,10 @@ public sealed class UsageHistory(NpgsqlDataSource dataSource, ICatalogReader cat
 
     /// <summary>Usage of one subscription over any range: rollups plus the events after the meter's progress mark.</summary>
     public async Task<UsageResult> QueryAsync(string tenant, string subscriptionId, Meter meter, UsageQuery query, CancellationToken cancellationToken = default)
+        => UsageCalculator.Build(meter, query, await CellsAsync(tenant, subscriptionId, meter, query, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>The hourly cells of the meter in [From, To): rollups below the committed horizon, the event log above it.</summary>
+    public async Task<IReadOnlyList<HourlyCell>> CellsAsync(string tenant, string subscriptionId, Meter meter, UsageQuery query, CancellationToken cancellationToken = default)
     {
         var cells = new List<HourlyCell>();
         long progress;
@@ -211,7 +215,7 @@ public sealed class UsageHistory(NpgsqlDataSource dataSource, ICatalogReader cat
         }
 
         cells.AddRange(recent.Select(r => new HourlyCell(r.Key.Item2, r.Key.Item3, r.Value)));
-        return UsageCalculator.Build(meter, query, cells);
+        return cells;
     }
 
     private static void Accumulate(Dictionary<(string, DateTimeOffset, string), Aggregate> cells, Meter meter, string subscription, DateTimeOffset timestamp, string propertiesJson, long seq)

@@ -197,7 +197,7 @@ internal sealed class CommittingSubscriptionGrain(IGrainContext context, TimePro
         return outcomes;
     }
 
-    public Task<UsageResult> GetUsageAsync(UsageQuery query) => Task.FromResult(UsageResult.NotHeld(query));
+    public Task<UsageCells> GetCellsAsync(UsageQuery query) => Task.FromResult(UsageCells.NotHeld);
 
     public Task WatchQuotaAsync(string meterCode)
     {

@@ -56,7 +56,7 @@ public sealed class GrainCallCodecTests
     public void Usage_queries_and_results_cross_unchanged()
     {
         var query = new UsageQuery("tokens", s_at, s_at.AddHours(1), UsageWindow.Hour, ["model"]);
-        var back = (UsageQuery)RoundTrip(typeof(ISubscriptionGrain), nameof(ISubscriptionGrain.GetUsageAsync), query)[0]!;
+        var back = (UsageQuery)RoundTrip(typeof(ISubscriptionGrain), nameof(ISubscriptionGrain.GetCellsAsync), query)[0]!;
         Assert.Equal((query.Meter, query.From, query.To, query.Window), (back.Meter, back.From, back.To, back.Window));
         Assert.Equal(query.GroupBy, back.GroupBy);
         var groups = new Dictionary<string, IReadOnlyDictionary<string, decimal?>> { ["model"] = new Dictionary<string, decimal?> { ["gpt-4"] = 1500m, ["none"] = null } };
@@ -64,6 +64,15 @@ public sealed class GrainCallCodecTests
             [new UsageWindowResult(s_at, s_at.AddHours(1), 1500m, 3, groups)], groups);
         UsageResult copy = Result(usage);
         Assert.Equal(JsonSerializer.Serialize(usage), JsonSerializer.Serialize(copy));
+
+        // The cells a forwarded usage read brings back: every aggregate's fields, the unique values too.
+        var aggregate = new Aggregate();
+        aggregate.Add(Aggregation.UniqueCount, 0, "user-a", s_at, 7);
+        aggregate.Add(Aggregation.Latest, 12.5m, null, s_at.AddMinutes(3), 8);
+        var cells = new UsageCells(true, [new HourlyCell(s_at, "gpt-4", aggregate)]);
+        UsageCells back2 = Result(cells);
+        Assert.Equal(JsonSerializer.Serialize(cells), JsonSerializer.Serialize(back2));
+        Assert.Equal(["user-a"], back2.Cells[0].Aggregate.Uniques!);
     }
 
     [Fact]
