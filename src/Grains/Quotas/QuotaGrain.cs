@@ -124,6 +124,9 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
         return View(now, 0);
     }
 
+    /// <summary>Decides a consume in this turn (a limit is never passed: what is being recorded is reserved), records the
+    /// allowed one as an event through the subscription grain with the turn released, and answers a retry of the same request
+    /// as the first was answered.</summary>
     public async Task<ConsumeResult> ConsumeAsync(ConsumeRequest request)
     {
         if (!Configured)
@@ -131,6 +134,23 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
             return new ConsumeResult(ConsumeStatus.NotConfigured, 0);
         }
 
+        if (await ReplayAsync(request).ConfigureAwait(false) is { } replayed)
+        {
+            return replayed;
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        Roll(now);
+        QuotaDefinition definition = _state.State.Definition!;
+        decimal used = Saturating.Add(UsedValue(), _reserved);
+        QuotaView view = QuotaRules.Decide(_meterCode, definition, _epoch, used, request.Amount);
+        return view.Allowed ? await RecordAsync(request, definition, now).ConfigureAwait(false) : Deny(request, now, used, view);
+    }
+
+    /// <summary>The answer to a request with a key seen before: the same request is answered as the first (waiting for it
+    /// while it is recorded), another one under the same key is refused; null for a new key.</summary>
+    private async Task<ConsumeResult?> ReplayAsync(ConsumeRequest request)
+    {
         if (_inFlight.TryGetValue(request.IdempotencyKey, out var first))
         {
             return first.Request == request ? await WhileTurnReleased(first.Result).ConfigureAwait(false) : KeyReused(0);
@@ -141,61 +161,41 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
             return decided.Request == request ? decided.Result : KeyReused(decided.Result.Remaining);
         }
 
-        DateTimeOffset now = _time.GetUtcNow();
-        Roll(now);
-        QuotaDefinition definition = _state.State.Definition!;
-        decimal used = Saturating.Add(UsedValue(), _reserved);
-        QuotaView view = QuotaRules.Decide(_meterCode, definition, _epoch, used, request.Amount);
-        if (!view.Allowed)
-        {
-            var denied = new ConsumeResult(ConsumeStatus.Denied, view.Remaining);
-            Remember(request, denied);
-            _audit.Record(new AuditEntry(_tenantId, now, "quota.denied", "subscription:" + _subscriptionId, request.Subject,
-                JsonSerializer.Serialize(new Dictionary<string, string>
-                {
-                    ["subscription_id"] = _subscriptionId,
-                    ["meter"] = _meterCode,
-                    ["amount"] = request.Amount.ToString(CultureInfo.InvariantCulture),
-                    ["used"] = used.ToString(CultureInfo.InvariantCulture),
-                    ["limit"] = _epoch.Limit.ToString(CultureInfo.InvariantCulture),
-                    ["idempotency_key"] = request.IdempotencyKey,
-                })));
-            return denied;
-        }
+        return null;
+    }
 
-        // Reserve before the turn is released, so that concurrent consumes see this one while it is being recorded.
+    private ConsumeResult Deny(ConsumeRequest request, DateTimeOffset now, decimal used, QuotaView view)
+    {
+        var denied = new ConsumeResult(ConsumeStatus.Denied, view.Remaining);
+        Remember(request, denied);
+        _audit.Record(new AuditEntry(_tenantId, now, "quota.denied", "subscription:" + _subscriptionId, request.Subject,
+            JsonSerializer.Serialize(new Dictionary<string, string>
+            {
+                ["subscription_id"] = _subscriptionId,
+                ["meter"] = _meterCode,
+                ["amount"] = request.Amount.ToString(CultureInfo.InvariantCulture),
+                ["used"] = used.ToString(CultureInfo.InvariantCulture),
+                ["limit"] = _epoch.Limit.ToString(CultureInfo.InvariantCulture),
+                ["idempotency_key"] = request.IdempotencyKey,
+            })));
+        return denied;
+    }
+
+    /// <summary>Records an allowed consume. Its amount is reserved before the turn is released, so that concurrent consumes
+    /// see it while it is being recorded; a created event's reservation is released when the event itself arrives.</summary>
+    private async Task<ConsumeResult> RecordAsync(ConsumeRequest request, QuotaDefinition definition, DateTimeOffset now)
+    {
         _reserved += request.Amount;
         _reservations[request.IdempotencyKey] = request.Amount;
         var result = new TaskCompletionSource<ConsumeResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         _inFlight[request.IdempotencyKey] = (request, result.Task);
-        IngestOutcome outcome;
-        try
-        {
-            IncomingEvent e = ToEvent(request, now);
-            ISubscriptionGrain subscription = Context.GrainFactory.GetGrain<ISubscriptionGrain>(SubscriptionKey.Of(_tenantId, _subscriptionId));
-            outcome = (await WhileTurnReleased(subscription.IngestAsync([e])).ConfigureAwait(false))[0];
-        }
-        catch (Exception ex)
-        {
-            _logger.LogWarning(ex, "Consume on {Quota} could not be recorded", GrainKey);
-            outcome = IngestOutcome.Failed("The usage could not be recorded; retry with the same idempotency key.");
-        }
-
+        IngestOutcome outcome = await IngestAsync(request, now).ConfigureAwait(false);
         if (outcome.Status != IngestStatus.Created)
         {
-            // Nothing new was committed (a replayed key, or a failure): the reservation goes. A created event's reservation
-            // is released when the event itself arrives from the subscription grain.
-            Release(request.IdempotencyKey);
+            Release(request.IdempotencyKey); // nothing new was committed (a replayed key, or a failure)
         }
 
-        QuotaView after = QuotaRules.Decide(_meterCode, definition, _epoch, Saturating.Add(UsedValue(), _reserved), 0);
-        ConsumeResult answer = outcome.Status switch
-        {
-            IngestStatus.Created or IngestStatus.Duplicate => new ConsumeResult(ConsumeStatus.Allowed, after.Remaining, after.Overage),
-            IngestStatus.KeyReused => KeyReused(after.Remaining),
-            IngestStatus.SubscriptionEnded => new ConsumeResult(ConsumeStatus.SubscriptionEnded, 0, null, outcome.Detail),
-            _ => new ConsumeResult(ConsumeStatus.Failed, after.Remaining, null, outcome.Detail),
-        };
+        ConsumeResult answer = Answer(outcome, definition);
         _inFlight.Remove(request.IdempotencyKey);
         if (answer.Status == ConsumeStatus.Allowed)
         {
@@ -204,6 +204,34 @@ public sealed class QuotaGrain : Grain, IQuotaGrain
 
         result.SetResult(answer);
         return answer;
+    }
+
+    private async Task<IngestOutcome> IngestAsync(ConsumeRequest request, DateTimeOffset now)
+    {
+        try
+        {
+            ISubscriptionGrain subscription = Context.GrainFactory.GetGrain<ISubscriptionGrain>(SubscriptionKey.Of(_tenantId, _subscriptionId));
+            return (await WhileTurnReleased(subscription.IngestAsync([ToEvent(request, now)])).ConfigureAwait(false))[0];
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Consume on {Quota} could not be recorded", GrainKey);
+            return IngestOutcome.Failed("The usage could not be recorded; retry with the same idempotency key.");
+        }
+    }
+
+    /// <summary>The answer to a consume once its event's outcome is known, with what remains then under the definition it
+    /// was decided by.</summary>
+    private ConsumeResult Answer(IngestOutcome outcome, QuotaDefinition definition)
+    {
+        QuotaView after = QuotaRules.Decide(_meterCode, definition, _epoch, Saturating.Add(UsedValue(), _reserved), 0);
+        return outcome.Status switch
+        {
+            IngestStatus.Created or IngestStatus.Duplicate => new ConsumeResult(ConsumeStatus.Allowed, after.Remaining, after.Overage),
+            IngestStatus.KeyReused => KeyReused(after.Remaining),
+            IngestStatus.SubscriptionEnded => new ConsumeResult(ConsumeStatus.SubscriptionEnded, 0, null, outcome.Detail),
+            _ => new ConsumeResult(ConsumeStatus.Failed, after.Remaining, null, outcome.Detail),
+        };
     }
 
     public async Task OnEventsAsync(IReadOnlyList<QuotaEvent> events)
