@@ -83,66 +83,74 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
         }
 
         await EnsureMetersCurrentAsync().ConfigureAwait(false);
-        var append = new List<IncomingEvent>(events.Count);
-        var appendIndex = new List<int>(events.Count);
+        var append = new List<int>(events.Count);
         var results = new List<TaskCompletionSource<IngestOutcome>>(events.Count);
         List<(int Index, Task<IngestOutcome> First)>? waiting = null;
         for (int i = 0; i < events.Count; i++)
         {
             IncomingEvent e = events[i];
-            if (_endedAt is { } end && e.Timestamp >= end)
+            if (Refusal(e) is { } refused)
             {
-                outcomes[i] = new IngestOutcome(IngestStatus.SubscriptionEnded, Guid.Empty, 0, $"Subscription '{_subscriptionId}' ended at {end:O}.");
-                continue;
+                outcomes[i] = refused;
             }
-
-            if (!Holds(e.Subject, e.Timestamp))
-            {
-                outcomes[i] = new IngestOutcome(IngestStatus.SubjectNotHeld, Guid.Empty, 0, $"Subscription '{_subscriptionId}' did not hold '{e.Subject}' at the event's time.");
-                continue;
-            }
-
-            if (IsClosed(e.Timestamp))
-            {
-                outcomes[i] = new IngestOutcome(IngestStatus.PeriodClosed, Guid.Empty, 0, "The event falls in a billing period whose invoice is finalized.");
-                continue;
-            }
-
-            if (_inFlight.TryGetValue(e.IdempotencyKey, out Task<IngestOutcome>? first))
+            else if (_inFlight.TryGetValue(e.IdempotencyKey, out Task<IngestOutcome>? first))
             {
                 // A concurrent duplicate: decided after the first, by the log, which compares payloads with the stored event.
                 (waiting ??= []).Add((i, first));
-                continue;
             }
-
-            var result = new TaskCompletionSource<IngestOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _inFlight[e.IdempotencyKey] = result.Task;
-            append.Add(e);
-            appendIndex.Add(i);
-            results.Add(result);
+            else
+            {
+                var result = new TaskCompletionSource<IngestOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _inFlight[e.IdempotencyKey] = result.Task;
+                append.Add(i);
+                results.Add(result);
+            }
         }
 
         if (append.Count > 0)
         {
-            IngestOutcome[] appended = await AppendAndApplyAsync(append, results.ToArray()).ConfigureAwait(false);
+            IngestOutcome[] appended = await AppendAndApplyAsync([.. append.Select(i => events[i])], [.. results]).ConfigureAwait(false);
             for (int j = 0; j < appended.Length; j++)
             {
-                outcomes[appendIndex[j]] = appended[j];
+                outcomes[append[j]] = appended[j];
             }
         }
 
         if (waiting is not null)
         {
-            await WhileTurnReleased(Task.WhenAll(waiting.Select(w => w.First))).ConfigureAwait(false);
-            List<IncomingEvent> retry = waiting.Select(w => events[w.Index]).ToList();
-            IngestOutcome[] again = await IngestAsync(retry).ConfigureAwait(false);
-            for (int j = 0; j < again.Length; j++)
-            {
-                outcomes[waiting[j].Index] = again[j];
-            }
+            await IngestAfterFirstsAsync(events, waiting, outcomes).ConfigureAwait(false);
         }
 
         return outcomes;
+    }
+
+    /// <summary>Why this grain refuses the event without asking the log: the subscription ended before it, did not hold its
+    /// subject then, or its period is invoiced and finalized; null when it goes to the log.</summary>
+    private IngestOutcome? Refusal(IncomingEvent e)
+    {
+        if (_endedAt is { } end && e.Timestamp >= end)
+        {
+            return new IngestOutcome(IngestStatus.SubscriptionEnded, Guid.Empty, 0, $"Subscription '{_subscriptionId}' ended at {end:O}.");
+        }
+
+        if (!Holds(e.Subject, e.Timestamp))
+        {
+            return new IngestOutcome(IngestStatus.SubjectNotHeld, Guid.Empty, 0, $"Subscription '{_subscriptionId}' did not hold '{e.Subject}' at the event's time.");
+        }
+
+        return IsClosed(e.Timestamp) ? new IngestOutcome(IngestStatus.PeriodClosed, Guid.Empty, 0, "The event falls in a billing period whose invoice is finalized.") : null;
+    }
+
+    /// <summary>Events whose key was in flight when they came: once the first copies are settled (the turn released meanwhile),
+    /// they are ingested again, and the log settles them against what it stored.</summary>
+    private async Task IngestAfterFirstsAsync(IReadOnlyList<IncomingEvent> events, List<(int Index, Task<IngestOutcome> First)> waiting, IngestOutcome[] outcomes)
+    {
+        await WhileTurnReleased(Task.WhenAll(waiting.Select(w => w.First))).ConfigureAwait(false);
+        IngestOutcome[] again = await IngestAsync([.. waiting.Select(w => events[w.Index])]).ConfigureAwait(false);
+        for (int j = 0; j < again.Length; j++)
+        {
+            outcomes[waiting[j].Index] = again[j];
+        }
     }
 
     private async Task<IngestOutcome[]> AppendAndApplyAsync(IReadOnlyList<IncomingEvent> events, TaskCompletionSource<IngestOutcome>[] results)
