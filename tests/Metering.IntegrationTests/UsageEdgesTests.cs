@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using Metering.IntegrationTests.Infrastructure;
+using Metering.Silo.Usage;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Metering.IntegrationTests;
 
@@ -35,6 +38,31 @@ public sealed class UsageEdgesTests(AppFixture app)
         Assert.Equal(207, (await client.PostAsync("/v1/events/batch", new { events = batch })).Status);
 
         DateTimeOffset from = start.AddMinutes(10), to = start.AddMinutes(200);
+        await AssertRangeAsync(client, subject, start, from, to);
+
+        // Rolled up, the same answers come from the minute and hour rollups (plus nothing after their marks).
+        RollupJob rollups = app.Services.GetRequiredService<RollupJob>();
+        await rollups.RollUpAsync();
+        string tenant = await app.TenantOfAsync(client);
+        Assert.Equal(6 * 7, await ScalarAsync("SELECT count(*) FROM usage_minutes WHERE tenant_id = $1 AND minute >= $2", tenant, from)); // six minutes × seven meters
+        await AssertRangeAsync(client, subject, start, from, to);
+
+        // A minute rollup far behind the hourly one (as after the upgrade that adds it) catches up alone: the hourly cells
+        // are not counted twice.
+        long hourly = await ScalarAsync("SELECT sum(count) FROM usage_rollups WHERE tenant_id = $1", tenant);
+        await ScalarAsync("WITH d AS (DELETE FROM usage_minutes WHERE tenant_id = $1 RETURNING 1) SELECT count(*) FROM d", tenant);
+        await ScalarAsync("WITH d AS (DELETE FROM usage_minutes_progress WHERE tenant_id = $1 RETURNING 1) SELECT count(*) FROM d", tenant);
+        await AssertRangeAsync(client, subject, start, from, to);
+        await rollups.RollUpAsync();
+        Assert.Equal(hourly, await ScalarAsync("SELECT sum(count) FROM usage_rollups WHERE tenant_id = $1", tenant));
+        Assert.True(await ScalarAsync("SELECT count(*) FROM usage_minutes WHERE tenant_id = $1", tenant) > 0);
+        await AssertRangeAsync(client, subject, start, from, to);
+    }
+
+    /// <summary>Every aggregation over [from, to): exact, equal read as a whole or minute by minute, cut into hour windows at
+    /// the range, and equal through the OpenMeter query.</summary>
+    private static async Task AssertRangeAsync(HttpClient client, string subject, DateTimeOffset start, DateTimeOffset from, DateTimeOffset to)
+    {
         var expected = new Dictionary<string, decimal>
         {
             ["tokens"] = 28, ["calls"] = 5, ["users"] = 4, ["peak"] = 11, ["low"] = 2, ["last"] = 5, ["mean"] = 5.6m,
@@ -45,15 +73,31 @@ public sealed class UsageEdgesTests(AppFixture app)
             JsonElement usage = await Ok(client, range);
             Assert.True(value == Decimal(usage, "value"), $"{meter}: {usage}");
             Assert.Equal(5, usage.GetProperty("events").GetInt64());
-            // The same range read minute by minute from the event log alone.
             JsonElement minutes = await Ok(client, range + "&window=minute");
             Assert.Equal(Decimal(usage, "value"), Decimal(minutes, "value"));
+            Assert.Equal(5, minutes.GetProperty("windows").GetArrayLength());
         }
 
         // Hour windows: the partial hours are their own windows, cut at the range.
         JsonElement hours = await Ok(client, $"/v1/subscriptions/sub_edges/usage?meter=tokens&window=hour&from={Iso(from)}&to={Iso(to)}");
         var windows = hours.GetProperty("windows").EnumerateArray().Select(w => (Start: DateTimeOffset.Parse(w.Str("start"), CultureInfo.InvariantCulture), Value: Decimal(w, "value"))).ToList();
         Assert.Equal([(from, 10m), (start.AddHours(1), 11m), (start.AddHours(2), 2m), (start.AddHours(3), 5m)], windows);
+
+        // The OpenMeter query by subject, minute by minute.
+        JsonElement query = await Ok(client, $"/api/v1/meters/tokens/query?from={Iso(from)}&to={Iso(to)}&windowSize=MINUTE&subject={subject}");
+        Assert.Equal([3m, 7m, 11m, 2m, 5m], query.GetProperty("data").EnumerateArray().Select(r => r.GetProperty("value").GetDecimal()));
+    }
+
+    private async Task<long> ScalarAsync(string sql, params object[] values)
+    {
+        await using NpgsqlConnection db = await app.OpenDatabaseAsync();
+        await using var command = new NpgsqlCommand(sql, db);
+        foreach (object value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        return Convert.ToInt64(await command.ExecuteScalarAsync() ?? 0L, CultureInfo.InvariantCulture);
     }
 
     private static async Task<JsonElement> Ok(HttpClient client, string path)

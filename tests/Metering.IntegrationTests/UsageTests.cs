@@ -139,8 +139,8 @@ public sealed class UsageTests(AppFixture app)
             (_, JsonElement beforeRollup) = await client.GetJsonAsync($"/v1/subscriptions/sub_1/usage?meter=llm_tokens&{range}");
             Assert.Equal("15600", beforeRollup.Str("value"));
 
-            UsageHistory history = app.Services.GetRequiredService<UsageHistory>();
-            Assert.True(await history.RollUpAsync() >= 11);
+            RollupJob rollups = app.Services.GetRequiredService<RollupJob>();
+            Assert.True(await rollups.RollUpAsync() >= 11);
             await using (NpgsqlConnection db = await app.OpenDatabaseAsync())
             await using (var command = new NpgsqlCommand("SELECT count(*) FROM usage_rollups WHERE subscription_id = 'sub_1' AND meter_code = 'llm_tokens'", db))
             {
@@ -163,7 +163,7 @@ public sealed class UsageTests(AppFixture app)
         (HttpClient client, DateTimeOffset _, DateTimeOffset h2) = await SeedAsync(Hour(s_now.AddDays(-2)));
         using (client)
         {
-            string tenant = await TenantOfAsync(client);
+            string tenant = await app.TenantOfAsync(client);
             IGrainFactory grains = app.Services.GetRequiredService<IGrainFactory>();
             await grains.GetGrain<ISubscriptionGrain>(SubscriptionKey.Of(tenant, "sub_1")).SnapshotAsync();
 
@@ -196,14 +196,5 @@ public sealed class UsageTests(AppFixture app)
             (_, JsonElement usage) = await client.GetJsonAsync("/v1/subscriptions/sub_1/usage?meter=by_model");
             Assert.Equal("2", usage.Str("value"));
         }
-    }
-
-    private async Task<string> TenantOfAsync(HttpClient client)
-    {
-        await using NpgsqlConnection db = await app.OpenDatabaseAsync();
-        string key = client.DefaultRequestHeaders.Authorization!.Parameter!;
-        await using var command = new NpgsqlCommand("SELECT tenant_id FROM api_keys WHERE key_hash = $1", db);
-        command.Parameters.Add(new NpgsqlParameter { Value = System.Text.Encoding.ASCII.GetBytes(Metering.Silo.ApiKeys.ApiKeySecrets.Hash(key)) });
-        return (string)(await command.ExecuteScalarAsync())!;
     }
 }

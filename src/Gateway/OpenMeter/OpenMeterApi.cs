@@ -26,7 +26,7 @@ public static class OpenMeterApi
         api.MapPost("/meters", CreateMeter).RequireScope(ApiScopes.Manage);
         api.MapGet("/meters/{idOrSlug}", GetMeter).RequireScope(ApiScopes.Read);
         api.MapGet("/meters/{idOrSlug}/query", (string idOrSlug, [AsParameters] MeterQueryParameters parameters, HttpContext http, CatalogStore catalog,
-            EventUsageReader reader, CancellationToken ct) => QueryAsync(idOrSlug, parameters.ToRequest(http.Request.Query), http, catalog, reader, ct)).RequireScope(ApiScopes.Read);
+            MinuteUsageReader reader, CancellationToken ct) => QueryAsync(idOrSlug, parameters.ToRequest(http.Request.Query), http, catalog, reader, ct)).RequireScope(ApiScopes.Read);
         api.MapPost("/meters/{idOrSlug}/query", QueryByBody).RequireScope(ApiScopes.Read);
         return app;
     }
@@ -124,13 +124,13 @@ public static class OpenMeterApi
     }
 
     private static async Task<Results<Ok<MeterQueryResultJson>, ApiProblem>> QueryByBody(string idOrSlug, JsonRequest<MeterQueryRequest> request, HttpContext http,
-        CatalogStore catalog, EventUsageReader reader, CancellationToken ct)
+        CatalogStore catalog, MinuteUsageReader reader, CancellationToken ct)
         => request.TryGet(out MeterQueryRequest? r, out ApiProblem? problem) ? await QueryAsync(idOrSlug, r, http, catalog, reader, ct) : problem;
 
     /// <summary>Reads the meter's events over the range from the event log (exact on any minute, by subject across
     /// subscriptions) and aggregates them per window and group.</summary>
     private static async Task<Results<Ok<MeterQueryResultJson>, ApiProblem>> QueryAsync(string idOrSlug, MeterQueryRequest request, HttpContext http,
-        CatalogStore catalog, EventUsageReader reader, CancellationToken ct)
+        CatalogStore catalog, MinuteUsageReader reader, CancellationToken ct)
     {
         string tenant = http.Tenant();
         Meter? meter = (await catalog.GetMetersAsync(tenant, ct)).Find(idOrSlug);

@@ -65,12 +65,13 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton<SigningKeyStore>();
         services.AddSingleton<AuditSummary>();
         services.AddSingleton<UsageHistory>();
+        services.AddSingleton<RollupJob>();
         services.AddSingleton<PostgresQuotaStore>();
         services.AddSingleton<IQuotaStore>(sp => sp.GetRequiredService<PostgresQuotaStore>());
         services.AddSingleton<PostgresAuditLog>();
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<PostgresAuditLog>());
         services.AddSingleton<UsageReader>();
-        services.AddSingleton<EventUsageReader>();
+        services.AddSingleton<MinuteUsageReader>();
         services.AddSingleton<BillingStore>();
         services.AddSingleton<IClosedPeriods>(sp => sp.GetRequiredService<BillingStore>());
         services.AddSingleton<SubscriptionLifecycleStore>();

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace Metering.Silo.Usage;
 
 /// <summary>Runs the rollup job on an interval.</summary>
-public sealed class RollupService(UsageHistory history, RollupOptions options, ILogger<RollupService> logger) : BackgroundService
+public sealed class RollupService(RollupJob rollups, RollupOptions options, ILogger<RollupService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -13,7 +13,7 @@ public sealed class RollupService(UsageHistory history, RollupOptions options, I
         {
             try
             {
-                long rolled = await history.RollUpAsync(stoppingToken).ConfigureAwait(false);
+                long rolled = await rollups.RollUpAsync(stoppingToken).ConfigureAwait(false);
                 if (rolled > 0)
                 {
                     logger.LogDebug("Rolled up {Count} events", rolled);

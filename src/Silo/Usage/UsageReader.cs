@@ -12,26 +12,26 @@ namespace Metering.Silo.Usage;
 /// the same cells at two widths, merged by <see cref="UsageCalculator"/> for every aggregation (unique values included).
 /// Minute windows need minute cells throughout: they are read from the event log.
 /// </summary>
-public sealed class UsageReader(IGrainFactory grains, UsageHistory history, EventUsageReader events)
+public sealed class UsageReader(IGrainFactory grains, UsageHistory history, MinuteUsageReader minutes)
 {
     public async Task<UsageResult> ReadAsync(string tenant, string subscriptionId, Meter meter, UsageQuery query, CancellationToken ct)
     {
         if (query.Window == UsageWindow.Minute)
         {
-            return await events.UsageAsync(tenant, subscriptionId, meter, query, ct).ConfigureAwait(false);
+            return await minutes.UsageAsync(tenant, subscriptionId, meter, query, ct).ConfigureAwait(false);
         }
 
         DateTimeOffset firstHour = UsageCalculator.HourOf(query.From) == query.From ? query.From : UsageCalculator.HourOf(query.From).AddHours(1);
         DateTimeOffset lastHour = UsageCalculator.HourOf(query.To);
         if (firstHour >= lastHour)
         {
-            return await events.UsageAsync(tenant, subscriptionId, meter, query, ct).ConfigureAwait(false); // no whole hour inside
+            return await minutes.UsageAsync(tenant, subscriptionId, meter, query, ct).ConfigureAwait(false); // no whole hour inside
         }
 
         List<HourlyCell> cells = [.. await HourCellsAsync(tenant, subscriptionId, meter, query with { From = firstHour, To = lastHour }, ct).ConfigureAwait(false)];
         foreach ((DateTimeOffset from, DateTimeOffset to) in new[] { (query.From, firstHour), (lastHour, query.To) }.Where(edge => edge.Item1 < edge.Item2))
         {
-            IReadOnlyList<SubjectCell> edge = await events.ReadAsync(tenant, meter, from, to, subscriptionId, [], ct).ConfigureAwait(false);
+            IReadOnlyList<SubjectCell> edge = await minutes.ReadAsync(tenant, meter, from, to, subscriptionId, [], ct).ConfigureAwait(false);
             cells.AddRange(edge.Select(c => new HourlyCell(c.Minute, c.GroupKey, c.Aggregate)));
         }
 

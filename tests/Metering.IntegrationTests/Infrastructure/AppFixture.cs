@@ -86,6 +86,16 @@ public sealed class AppFixture : IAsyncLifetime
         await connection.OpenAsync();
         return connection;
     }
+
+    /// <summary>The tenant whose API key <paramref name="client"/> sends.</summary>
+    public async Task<string> TenantOfAsync(HttpClient client)
+    {
+        await using NpgsqlConnection db = await OpenDatabaseAsync();
+        string key = client.DefaultRequestHeaders.Authorization!.Parameter!;
+        await using var command = new NpgsqlCommand("SELECT tenant_id FROM api_keys WHERE key_hash = $1", db);
+        command.Parameters.Add(new NpgsqlParameter { Value = System.Text.Encoding.ASCII.GetBytes(Metering.Silo.ApiKeys.ApiKeySecrets.Hash(key)) });
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
 }
 
 [CollectionDefinition(Name)]
