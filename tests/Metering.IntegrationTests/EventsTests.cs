@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using Metering.IntegrationTests.Infrastructure;
 using Metering.Silo.Events;
@@ -47,6 +48,36 @@ public sealed class EventsTests(AppFixture app)
         (_, JsonElement usage) = await client.GetJsonAsync("/v1/subscriptions/sub_1/usage?meter=llm_tokens");
         Assert.Equal("1500", usage.Str("value"));
         Assert.Equal(1, usage.GetProperty("events").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_retry_of_a_key_just_stored_is_settled_by_the_grain_while_the_log_is_locked()
+    {
+        using HttpClient client = await app.NewTenantAsync();
+        string subject = await client.SetUpSubscriptionAsync("sub_1", s_tokens);
+        string key = "recent-" + Guid.NewGuid();
+        (int created, JsonElement first) = await client.PostAsync("/v1/events", Event(key, subject));
+        Assert.Equal(201, created);
+
+        // Nothing can read the events table now: an answer can only come from the subscription grain's recent keys.
+        await using NpgsqlConnection db = await app.OpenDatabaseAsync();
+        await using NpgsqlTransaction locked = await db.BeginTransactionAsync();
+        await using (var command = new NpgsqlCommand("LOCK TABLE events IN ACCESS EXCLUSIVE MODE", db, locked))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using HttpResponseMessage dup = await client.PostAsJsonAsync("/v1/events", Event(key, subject), timeout.Token);
+        JsonElement duplicate = await dup.Content.ReadFromJsonAsync<JsonElement>(timeout.Token);
+        Assert.Equal(409, (int)dup.StatusCode);
+        Assert.Equal("DUPLICATE_EVENT", duplicate.Code());
+        Assert.Equal(first.Str("event_id"), duplicate.Str("event_id"));
+        using HttpResponseMessage reused = await client.PostAsJsonAsync("/v1/events", Event(key, subject, tokens: 7), timeout.Token);
+        Assert.Equal(422, (int)reused.StatusCode);
+        await locked.RollbackAsync();
+
+        Assert.Equal(1, await StoredCountAsync(key));
     }
 
     [Fact]

@@ -22,6 +22,7 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
     private readonly ILogger<SubscriptionGrain> _logger;
     private readonly Dictionary<string, Task<IngestOutcome>> _inFlight = new(StringComparer.Ordinal);
     private readonly Queue<PendingAppend> _pending = new();
+    private readonly RecentKeys _recent;
     private string _tenantId = string.Empty;
     private string _subscriptionId = string.Empty;
     private TenantMeters _meters = new([]);
@@ -44,6 +45,7 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
         _time = time;
         _options = options;
         _logger = logger;
+        _recent = new RecentKeys(options.RecentKeys);
     }
 
     private sealed record PendingAppend(Task<IngestOutcome[]> Append, IReadOnlyList<IncomingEvent> Events, TaskCompletionSource<IngestOutcome>[] Results);
@@ -92,6 +94,10 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
             if (Refusal(e) is { } refused)
             {
                 outcomes[i] = refused;
+            }
+            else if (_recent.Settle(e) is { } settled)
+            {
+                outcomes[i] = settled; // a retry of a key this activation stored
             }
             else if (_inFlight.TryGetValue(e.IdempotencyKey, out Task<IngestOutcome>? first))
             {
@@ -216,7 +222,12 @@ public sealed class SubscriptionGrain : Grain, ISubscriptionGrain
                     });
                 }
 
-                _inFlight.Remove(done.Events[i].IdempotencyKey);
+                if (outcomes[i].Status is IngestStatus.Created or IngestStatus.Duplicate)
+                {
+                    _recent.Add(e.IdempotencyKey, e.PayloadHash, outcomes[i].EventId);
+                }
+
+                _inFlight.Remove(e.IdempotencyKey);
                 done.Results[i].SetResult(outcomes[i]);
             }
 

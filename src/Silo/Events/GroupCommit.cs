@@ -167,7 +167,7 @@ internal sealed class GroupCommit
         {
             (AppendRequest request, int i) = _rows[r];
             request.Outcomes[i] = _stored.TryGetValue((request.TenantId, request.Events[i].IdempotencyKey), out var original)
-                ? Settle(request.Events[i].PayloadHash, original.Id, original.Hash)
+                ? IngestOutcome.Settle(request.Events[i].PayloadHash, original.Id, original.Hash)
                 : IngestOutcome.Failed("The event conflicted with one that is no longer visible; retry.");
         }
     }
@@ -184,12 +184,8 @@ internal sealed class GroupCommit
                 : _stored.TryGetValue((request.TenantId, request.Events[i].IdempotencyKey), out var original) ? original.Hash : null;
             request.Outcomes[i] = firstOutcome.Status == IngestStatus.Failed
                 ? firstOutcome
-                : Settle(request.Events[i].PayloadHash, firstOutcome.EventId, storedHash);
+                : IngestOutcome.Settle(request.Events[i].PayloadHash, firstOutcome.EventId, storedHash);
         }
     }
 
-    private static IngestOutcome Settle(byte[] hash, Guid originalId, byte[]? originalHash)
-        => originalHash is not null && hash.AsSpan().SequenceEqual(originalHash)
-            ? new IngestOutcome(IngestStatus.Duplicate, originalId, 0)
-            : new IngestOutcome(IngestStatus.KeyReused, originalId, 0);
 }
