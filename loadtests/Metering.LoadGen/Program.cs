@@ -5,6 +5,7 @@ using Metering.Client;
 // Open-model load generator: requests start at a fixed arrival rate whatever the answers do, and latency is measured
 // from each request's intended send time (no coordinated omission). Loopback only; bounded in count and time.
 //   dotnet run --project loadtests/Metering.LoadGen -- <url> <admin-key> <scenario: batch|single|check|consume> <rate/s> <seconds> [batch-size]
+//   ... <url> <admin-key> duplicates <n>: latency of n first writes against n retries of them (one at a time)
 //   ... <url> <admin-key> queries <events>: usage queries (minute windows, odd-minute ranges, OpenMeter) over that many events
 //   (batch-es256 and single-es256: the same events, each signed with ES256 under the "required" policy; the signatures are
 //   made before the clock starts, so the generator's signing does not compete with the server; batch-es256-whole: each batch
@@ -45,6 +46,11 @@ const int subscriptions = 50;
 if (scenario == "queries")
 {
     return await UsageQueries.RunAsync(target, adminKey, (int)rate);
+}
+
+if (scenario == "duplicates")
+{
+    return await Duplicates.RunAsync(target, adminKey, (int)rate);
 }
 
 if (scenario == "billing")
