@@ -8,16 +8,12 @@ internal static class BillingRun
 {
     public static async Task<int> RunAsync(Uri target, string adminKey, int count)
     {
-        using var admin = new MeteringClient(target, adminKey);
-        string tenant = "bill_" + Guid.NewGuid().ToString("N")[..8];
-        (int status, JsonElement created) = await admin.PostAsync("/admin/v1/tenants", new { id = tenant });
-        if (status != 201)
+        if (await LoadTenants.CreateAsync(target, adminKey, "bill_") is not { } apiKey)
         {
-            Console.Error.WriteLine($"Could not create a tenant: {status} {created}");
             return 1;
         }
 
-        using var client = new MeteringClient(target, created.GetProperty("api_key").GetString()!, new SocketsHttpHandler { MaxConnectionsPerServer = 64 });
+        using var client = new MeteringClient(target, apiKey, new SocketsHttpHandler { MaxConnectionsPerServer = 64 });
         DateTimeOffset now = DateTimeOffset.UtcNow;
         DateTimeOffset thisMonth = new(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
         DateTimeOffset started = thisMonth.AddMonths(-1);
@@ -41,7 +37,7 @@ internal static class BillingRun
         {
             (int s, JsonElement body) = await client.SendBatchAsync(chunk.Select(i => (object)new
             {
-                idempotency_key = $"{tenant}-{i}",
+                idempotency_key = $"bill-{i}",
                 subject = $"agent:{i}",
                 event_type = "llm_tokens",
                 timestamp,

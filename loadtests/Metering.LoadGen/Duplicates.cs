@@ -8,16 +8,12 @@ internal static class Duplicates
 {
     public static async Task<int> RunAsync(Uri target, string adminKey, int count)
     {
-        using var admin = new MeteringClient(target, adminKey);
-        string tenant = "dup_" + Guid.NewGuid().ToString("N")[..8];
-        (int status, JsonElement created) = await admin.PostAsync("/admin/v1/tenants", new { id = tenant });
-        if (status != 201)
+        if (await LoadTenants.CreateAsync(target, adminKey, "dup_") is not { } apiKey)
         {
-            Console.Error.WriteLine($"Could not create a tenant: {status} {created}");
             return 1;
         }
 
-        using var client = new MeteringClient(target, created.GetProperty("api_key").GetString()!);
+        using var client = new MeteringClient(target, apiKey);
         await client.PostAsync("/v1/meters", new { code = "tokens", event_type = "llm_tokens", aggregation = "sum", value_property = "tokens" });
         await client.PostAsync("/v1/customers", new { id = "c", currency = "USD" });
         await client.PostAsync("/v1/plans", new { code = "p", currency = "USD", interval = "month" });

@@ -14,16 +14,12 @@ internal static class UsageQueries
 
     public static async Task<int> RunAsync(Uri target, string adminKey, int events)
     {
-        using var admin = new MeteringClient(target, adminKey);
-        string tenant = "query_" + Guid.NewGuid().ToString("N")[..8];
-        (int status, JsonElement created) = await admin.PostAsync("/admin/v1/tenants", new { id = tenant });
-        if (status != 201)
+        if (await LoadTenants.CreateAsync(target, adminKey, "query_") is not { } apiKey)
         {
-            Console.Error.WriteLine($"Could not create a tenant: {status} {created}");
             return 1;
         }
 
-        string key = created.GetProperty("api_key").GetString()!;
+        string key = apiKey;
         using var client = new MeteringClient(target, key, new SocketsHttpHandler { MaxConnectionsPerServer = 8 });
         using var http = new HttpClient { BaseAddress = target, Timeout = TimeSpan.FromMinutes(5) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
