@@ -16,19 +16,32 @@ public static class RollupCells
     public static void Add<TKey>(Dictionary<TKey, Aggregate> cells, Meter meter, DateTimeOffset timestamp, string propertiesJson, long seq, Func<string, TKey> keyOf)
         where TKey : notnull
     {
+        if (Read(meter, timestamp, propertiesJson) is { } reading)
+        {
+            Add(cells, meter, keyOf(reading.Group), reading, timestamp, seq);
+        }
+    }
+
+    /// <summary>How one event counts for the meter: its number, unique value and group; null when the meter does not count it.</summary>
+    public static (decimal Number, string? Unique, string Group)? Read(Meter meter, DateTimeOffset timestamp, string propertiesJson)
+    {
         if (!meter.CountsAt(timestamp))
         {
-            return;
+            return null;
         }
 
         using JsonDocument document = JsonDocument.Parse(propertiesJson);
-        if (!MeterReading.TryRead(meter, document.RootElement, out decimal number, out string? unique))
-        {
-            return;
-        }
+        return MeterReading.TryRead(meter, document.RootElement, out decimal number, out string? unique)
+            ? (number, unique, MeterReading.GroupKey(meter, document.RootElement))
+            : null;
+    }
 
-        ref Aggregate? aggregate = ref CollectionsMarshal.GetValueRefOrAddDefault(cells, keyOf(MeterReading.GroupKey(meter, document.RootElement)), out _);
-        (aggregate ??= new Aggregate()).Add(meter.Aggregation, number, unique, timestamp, seq);
+    /// <summary>Counts an event already read (<see cref="Read"/>) in the cell <paramref name="key"/>.</summary>
+    public static void Add<TKey>(Dictionary<TKey, Aggregate> cells, Meter meter, TKey key, (decimal Number, string? Unique, string Group) reading, DateTimeOffset timestamp, long seq)
+        where TKey : notnull
+    {
+        ref Aggregate? aggregate = ref CollectionsMarshal.GetValueRefOrAddDefault(cells, key, out _);
+        (aggregate ??= new Aggregate()).Add(meter.Aggregation, reading.Number, reading.Unique, timestamp, seq);
     }
 
     /// <summary>The aggregate stored in <see cref="RollupSql.AggregateColumns"/>, starting at column <paramref name="first"/>.</summary>

@@ -21,7 +21,8 @@ public sealed class RollupJob(NpgsqlDataSource dataSource, ICatalogReader catalo
         WHERE tenant_id = $1 AND event_type = $2 AND seq > $3 AND seq <= $4 ORDER BY seq LIMIT $5
         """;
 
-    private sealed record ChunkEvent(long Seq, string Subscription, string Subject, DateTimeOffset Timestamp, string Properties);
+    /// <summary>An event of a chunk as the meter counts it, read once for every level.</summary>
+    private sealed record ChunkEvent(long Seq, string Subscription, string Subject, DateTimeOffset Timestamp, (decimal Number, string? Unique, string Group)? Reading);
 
     public int ChunkSize { get; set; } = 20000;
 
@@ -82,6 +83,7 @@ public sealed class RollupJob(NpgsqlDataSource dataSource, ICatalogReader catalo
         for (long from = marks.Min(); from < horizon; from = marks.Min())
         {
             List<ChunkEvent> chunk = await ReadChunkAsync(tenant, meter, from, horizon, cancellationToken).ConfigureAwait(false);
+            // The mark moves past every event read, counted by the meter or not.
             long last = chunk.Count < ChunkSize ? horizon : chunk[^1].Seq;
             await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -110,7 +112,8 @@ public sealed class RollupJob(NpgsqlDataSource dataSource, ICatalogReader catalo
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            chunk.Add(new ChunkEvent(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4)));
+            DateTimeOffset timestamp = reader.GetFieldValue<DateTimeOffset>(3);
+            chunk.Add(new ChunkEvent(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), timestamp, RollupCells.Read(meter, timestamp, reader.GetString(4))));
         }
 
         return chunk;
@@ -131,9 +134,9 @@ public sealed class RollupJob(NpgsqlDataSource dataSource, ICatalogReader catalo
         }
 
         var cells = new Dictionary<RollupKey, Aggregate>();
-        foreach (ChunkEvent e in chunk.Where(e => e.Seq > mark))
+        foreach (ChunkEvent e in chunk.Where(e => e.Seq > mark && e.Reading is not null))
         {
-            RollupCells.Add(cells, meter, e.Timestamp, e.Properties, e.Seq, group => level.KeyOf(e.Subscription, e.Subject, e.Timestamp, group));
+            RollupCells.Add(cells, meter, level.KeyOf(e.Subscription, e.Subject, e.Timestamp, e.Reading!.Value.Group), e.Reading.Value, e.Timestamp, e.Seq);
         }
 
         if (cells.Count > 0)
